@@ -1,0 +1,168 @@
+import { z } from "zod";
+
+/**
+ * The only module that reads the environment. It turns `process.env` into a typed, frozen config
+ * once at start and fails fast with a message that names the variable and says what is expected.
+ * Secret values never appear in those messages.
+ */
+
+const SECRET_VARIABLES = new Set([
+  "OKTA_HOOK_SECRET",
+  "OKTA_API_TOKEN",
+  "GENESYS_CLIENT_SECRET",
+  "ADMIN_TOKEN",
+]);
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://example.okta.com" })
+  .transform((v) => v.replace(/\/+$/, ""))
+  .optional();
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default("0.0.0.0"),
+  OKTA_HOOK_SECRET: z
+    .string({ error: "is required: the exact header value Okta sends with every event hook delivery" })
+    .min(16, { error: "must be at least 16 characters so it cannot be guessed" }),
+  OKTA_HOOK_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, { error: "must be an HTTP header name, e.g. authorization" })
+    .default("authorization")
+    .transform((v) => v.toLowerCase()),
+  OKTA_ORG_URL: httpUrl,
+  OKTA_API_TOKEN: optionalString,
+  GENESYS_REGION: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z]+$/, { error: "must be a Genesys Cloud region domain, e.g. mypurecloud.ie" })
+    .optional(),
+  GENESYS_API_URL: httpUrl,
+  GENESYS_LOGIN_URL: httpUrl,
+  GENESYS_CLIENT_ID: optionalString,
+  GENESYS_CLIENT_SECRET: optionalString,
+  DATA_DIR: z.string().min(1).default("./data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) => parseTrustProxy(v)),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, { error: "must be at least 16 characters when set" })
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  GENESYS_MAX_CONCURRENCY: positiveInt(8),
+  GENESYS_INITIAL_RATE: z.coerce.number().positive().default(2),
+  OKTA_MAX_CONCURRENCY: positiveInt(8),
+  SYNC_CONCURRENCY: positiveInt(16),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  HTTP_TIMEOUT_MS: positiveInt(15_000),
+});
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value; // an express trust-proxy list such as "loopback, 10.0.0.0/8"
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  hook: { secret: string; header: string };
+  okta: { orgUrl: string; apiToken: string };
+  genesys: { apiUrl: string; loginUrl: string; clientId: string; clientSecret: string };
+  dataDir: string;
+  logLevel: string;
+  trustProxy: boolean | number | string;
+  adminToken: string | undefined;
+  limits: {
+    genesysMaxConcurrency: number;
+    genesysInitialRate: number;
+    oktaMaxConcurrency: number;
+    syncConcurrency: number;
+    shutdownGraceMs: number;
+    httpTimeoutMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads `env` (defaults < environment < overrides) and returns a frozen config, or throws ConfigError. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Record<string, string | undefined> = {},
+): Readonly<Config> {
+  const parsed = envSchema.safeParse({ ...env, ...overrides });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "configuration");
+      // zod echoes the received value in some messages; never let a secret through that way.
+      const message = SECRET_VARIABLES.has(name) ? issue.message.replace(/received .*/i, "") : issue.message;
+      return `${name}: ${message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  const missing: string[] = [];
+  const require = (name: string, value: string | undefined, why: string): string => {
+    if (value === undefined) missing.push(`${name}: is required (${why})`);
+    return value ?? "";
+  };
+  const apiUrl = e.GENESYS_API_URL ?? (e.GENESYS_REGION ? `https://api.${e.GENESYS_REGION}` : undefined);
+  const loginUrl =
+    e.GENESYS_LOGIN_URL ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    hook: { secret: e.OKTA_HOOK_SECRET, header: e.OKTA_HOOK_HEADER },
+    okta: {
+      orgUrl: require("OKTA_ORG_URL", e.OKTA_ORG_URL, "the Okta org, e.g. https://example.okta.com"),
+      apiToken: require("OKTA_API_TOKEN", e.OKTA_API_TOKEN, "an Okta API token with read access to users"),
+    },
+    genesys: {
+      apiUrl: require("GENESYS_REGION", apiUrl, "e.g. mypurecloud.ie, or set GENESYS_API_URL"),
+      loginUrl: require("GENESYS_REGION", loginUrl, "e.g. mypurecloud.ie, or set GENESYS_LOGIN_URL"),
+      clientId: require("GENESYS_CLIENT_ID", e.GENESYS_CLIENT_ID, "the OAuth client-credentials client id"),
+      clientSecret: require("GENESYS_CLIENT_SECRET", e.GENESYS_CLIENT_SECRET, "the OAuth client-credentials client secret"),
+    },
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    adminToken: e.ADMIN_TOKEN,
+    limits: {
+      genesysMaxConcurrency: e.GENESYS_MAX_CONCURRENCY,
+      genesysInitialRate: e.GENESYS_INITIAL_RATE,
+      oktaMaxConcurrency: e.OKTA_MAX_CONCURRENCY,
+      syncConcurrency: e.SYNC_CONCURRENCY,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    },
+  };
+  if (missing.length > 0)
+    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(missing)].join("\n  ")}`);
+  return deepFreeze(config);
+}
+
+/** Every secret the config holds, for the logger to scrub from anything it writes. */
+export function configSecrets(config: Config): string[] {
+  return [config.hook.secret, config.okta.apiToken, config.genesys.clientSecret, config.adminToken].filter(
+    (s): s is string => typeof s === "string" && s.length > 0,
+  );
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === "object") deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}

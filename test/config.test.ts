@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+const valid = {
+  OKTA_HOOK_SECRET: "hook-secret-0123456789",
+  OKTA_ORG_URL: "https://example.okta.com/",
+  OKTA_API_TOKEN: "00okta-token-value",
+  GENESYS_REGION: "mypurecloud.ie",
+  GENESYS_CLIENT_ID: "client-id",
+  GENESYS_CLIENT_SECRET: "client-secret-value",
+};
+
+test("a region gives the API and login hosts, defaults fill the rest, and the result is frozen", () => {
+  const config = loadConfig(valid);
+  assert.equal(config.genesys.apiUrl, "https://api.mypurecloud.ie");
+  assert.equal(config.genesys.loginUrl, "https://login.mypurecloud.ie");
+  assert.equal(config.okta.orgUrl, "https://example.okta.com");
+  assert.equal(config.port, 8080);
+  assert.equal(config.hook.header, "authorization");
+  assert.equal(config.dataDir, "./data");
+  assert.equal(Object.isFrozen(config.genesys), true);
+});
+
+test("explicit Genesys URLs override the region and may be plain http for simulators", () => {
+  const config = loadConfig({
+    ...valid,
+    GENESYS_API_URL: "http://127.0.0.1:9000",
+    GENESYS_LOGIN_URL: "http://127.0.0.1:9001",
+  });
+  assert.equal(config.genesys.apiUrl, "http://127.0.0.1:9000");
+  assert.equal(config.genesys.loginUrl, "http://127.0.0.1:9001");
+});
+
+test("a missing secret names the variable and what is expected", () => {
+  const { OKTA_HOOK_SECRET: _, ...rest } = valid;
+  assert.throws(
+    () => loadConfig(rest),
+    (e: unknown) => e instanceof ConfigError && /OKTA_HOOK_SECRET: is required/.test(e.message),
+  );
+});
+
+test("a malformed setting is named, and a secret's value never appears in the message", () => {
+  assert.throws(
+    () => loadConfig({ ...valid, PORT: "eighty", OKTA_HOOK_SECRET: "short-secret" }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /PORT:/.test(e.message) &&
+      /OKTA_HOOK_SECRET:/.test(e.message) &&
+      !e.message.includes("short-secret"),
+  );
+  assert.throws(
+    () => loadConfig({ ...valid, GENESYS_REGION: undefined }),
+    (e: unknown) => e instanceof ConfigError && /GENESYS_REGION: is required/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ ...valid, OKTA_ORG_URL: "ftp://example" }),
+    (e: unknown) => e instanceof ConfigError && /OKTA_ORG_URL: must be an http\(s\) URL/.test(e.message),
+  );
+});
+
+test("TRUST_PROXY accepts true, a hop count or an express list", () => {
+  assert.equal(loadConfig({ ...valid, TRUST_PROXY: "true" }).trustProxy, true);
+  assert.equal(loadConfig({ ...valid, TRUST_PROXY: "1" }).trustProxy, 1);
+  assert.equal(loadConfig({ ...valid, TRUST_PROXY: "loopback" }).trustProxy, "loopback");
+  assert.equal(loadConfig(valid).trustProxy, false);
+});

@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import express, { type Request, type Response, type Router } from "express";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Store } from "../store/store.ts";
+import { coalesce } from "../sync/coalescer.ts";
+import { describeEnvelopeError, envelopeSchema } from "./event-hook-envelope.ts";
+import { createSecretCheck } from "./hook-auth.ts";
+
+export interface HookReceiverOptions {
+  secret: string;
+  /** Lower-case header name Okta sends the secret in (authScheme.key). */
+  header: string;
+  store: Store;
+  log: Logger;
+  metrics?: Metrics;
+  /** Called after a delivery is stored, to wake the dispatcher. */
+  onAccepted?: () => void;
+  /** Largest delivery accepted. */
+  bodyLimitBytes?: number;
+}
+
+/**
+ * Okta batches events close in time into one POST and documents no maximum; a System Log event is
+ * typically 1–4 KB, so 16 MB holds several thousand of them.
+ */
+export const DEFAULT_HOOK_BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The Okta event hook endpoint. Okta waits 3 s for an answer, retries once on a timeout or a 5xx and
+ * never on a 4xx; after that the events are gone. So the receiver does only what must happen before
+ * the answer — authenticate, validate, store durably — and leaves the syncing to the dispatcher.
+ * https://developer.okta.com/docs/concepts/event-hooks/
+ */
+export function createHookReceiver(options: HookReceiverOptions): Router {
+  const router = express.Router();
+  const checkSecret = createSecretCheck(options.secret);
+  const parseJson = express.json({
+    limit: options.bodyLimitBytes ?? DEFAULT_HOOK_BODY_LIMIT,
+    type: () => true, // the content type was checked already, with a clearer error
+  });
+  const answer = (res: Response, status: number, body?: { error: string; message: string }) => {
+    options.metrics?.hookDeliveries.inc({ status: String(status) });
+    if (body) res.status(status).json(body);
+    else res.status(status).end();
+  };
+
+  // One-time verification when the hook is registered or re-verified: echo the challenge. It is the
+  // only GET Okta sends; echoing a value back discloses nothing, so it needs no secret.
+  router.get("/okta/events", (req, res) => {
+    const challenge = req.get("x-okta-verification-challenge");
+    if (!challenge) {
+      res.status(400).json({
+        error: "missing_challenge",
+        message: "GET is only for Okta's verification: send the x-okta-verification-challenge header",
+      });
+      return;
+    }
+    res.status(200).json({ verification: challenge });
+  });
+
+  router.post(
+    "/okta/events",
+    (req, res, next) => {
+      if (!checkSecret(req.get(options.header))) {
+        answer(res, 401, { error: "unauthorized", message: `missing or wrong ${options.header} header` });
+        return;
+      }
+      if (!req.is("application/json")) {
+        answer(res, 415, {
+          error: "unsupported_media_type",
+          message: `expected Content-Type: application/json, got ${req.get("content-type") ?? "none"}`,
+        });
+        return;
+      }
+      next();
+    },
+    parseJson,
+    async (req: Request, res: Response) => {
+      const parsed = envelopeSchema.safeParse(req.body);
+      if (!parsed.success) {
+        answer(res, 400, { error: "invalid_envelope", message: describeEnvelopeError(parsed.error) });
+        return;
+      }
+      const deliveryId = parsed.data.eventId ?? randomUUID();
+      const delivery = coalesce(parsed.data.data.events);
+      try {
+        const result = await options.store.accept(deliveryId, delivery.events, delivery.changes);
+        options.metrics?.hookEvents.inc({ outcome: "queued" }, result.stored - delivery.ignored);
+        options.metrics?.hookEvents.inc({ outcome: "duplicate" }, result.duplicates);
+        options.metrics?.hookEvents.inc({ outcome: "ignored" }, delivery.ignored);
+        options.log.info(
+          {
+            deliveryId,
+            events: delivery.events.length,
+            stored: result.stored,
+            duplicates: result.duplicates,
+            ignored: delivery.ignored,
+            users: delivery.changes.size,
+          },
+          "okta delivery stored",
+        );
+      } catch (error) {
+        // A 5xx makes Okta retry once: better than acknowledging events that were not stored.
+        options.log.error({ err: error, deliveryId }, "storing an okta delivery failed");
+        answer(res, 503, { error: "store_unavailable", message: "events could not be stored; retry" });
+        return;
+      }
+      answer(res, 200);
+      options.onAccepted?.();
+    },
+  );
+  return router;
+}

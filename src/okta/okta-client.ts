@@ -1,0 +1,86 @@
+import type { UpstreamHttp } from "../http/upstream-http.ts";
+import type { Lane, RateController } from "../throttle/rate-controller.ts";
+import { PermanentError, UpstreamUnavailableError } from "../errors.ts";
+import { oktaUserSchema, type OktaUser } from "./okta-user.ts";
+
+export interface OktaClient {
+  /** The user's current state, or undefined when Okta no longer has the user (404 E0000007). */
+  getUser(id: string, lane: Lane): Promise<OktaUser | undefined>;
+  /** Every user, page by page (Link rel="next"); `deprovisioned` lists the DEPROVISIONED ones instead. */
+  listUsers(lane: Lane, options?: { deprovisioned?: boolean; pageSize?: number }): AsyncGenerator<OktaUser[]>;
+}
+
+export interface OktaClientOptions {
+  orgUrl: string;
+  apiToken: string;
+  http: UpstreamHttp;
+  controller: RateController;
+}
+
+/** The Okta Users API, read-only, every call through the Okta rate controller. */
+export function createOktaClient(options: OktaClientOptions): OktaClient {
+  const headers = {
+    accept: "application/json",
+    authorization: `SSWS ${options.apiToken}`,
+    "user-agent": "okta-genesys-bridge",
+  };
+  const get = (lane: Lane, url: string) =>
+    options.controller.run(lane, () => options.http.send({ method: "GET", url, headers }));
+
+  return {
+    async getUser(id, lane) {
+      const res = await get(lane, `${options.orgUrl}/api/v1/users/${encodeURIComponent(id)}`);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw oktaError(res.status, res.body, `reading user ${id}`);
+      return parseUser(res.body);
+    },
+    async *listUsers(lane, listOptions = {}) {
+      const limit = Math.min(listOptions.pageSize ?? 200, 200);
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (listOptions.deprovisioned) query.set("filter", 'status eq "DEPROVISIONED"');
+      let url: string | undefined = `${options.orgUrl}/api/v1/users?${query}`;
+      while (url) {
+        const res = await get(lane, url);
+        if (res.status !== 200) throw oktaError(res.status, res.body, "listing users");
+        const page = JSON.parse(res.body) as unknown[];
+        yield page.map((u) => parseUser(JSON.stringify(u)));
+        url = nextLink(res.headers["link"]);
+      }
+    },
+  };
+}
+
+function parseUser(body: string): OktaUser {
+  const parsed = oktaUserSchema.safeParse(JSON.parse(body));
+  if (!parsed.success) {
+    throw new PermanentError(
+      `Okta returned a user the bridge cannot read: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Okta pages with `Link: <url>; rel="next"` (possibly several links in one header). */
+export function nextLink(link: string | undefined): string | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(",")) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+function oktaError(status: number, body: string, what: string): Error {
+  let summary = "";
+  try {
+    const parsed = JSON.parse(body) as { errorCode?: string; errorSummary?: string };
+    summary = [parsed.errorCode, parsed.errorSummary].filter(Boolean).join(" ");
+  } catch {
+    summary = body.slice(0, 200);
+  }
+  const message = `Okta answered ${status} ${what}${summary ? `: ${summary}` : ""}`;
+  // 401/403 mean the token is wrong or lacks okta.users.read: no retry helps until an admin fixes it,
+  // but the events are kept, so later deliveries (or a replay of the dead letters) pick them up.
+  if (status >= 500) return new UpstreamUnavailableError("okta", message);
+  return new PermanentError(message, status);
+}

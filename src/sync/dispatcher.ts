@@ -1,0 +1,179 @@
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { PermanentError, RetryLaterError, ThrottledError } from "../errors.ts";
+import type { PendingWork, Store } from "../store/store.ts";
+import { fullJitterBackoffMs } from "../throttle/backoff.ts";
+import type { SyncResult } from "./sync-user.ts";
+
+export interface DispatcherOptions {
+  store: Store;
+  sync: (work: PendingWork) => Promise<SyncResult>;
+  log: Logger;
+  metrics?: Metrics;
+  clock?: Clock;
+  /** Users synced at once. Each mostly waits for the rate controller, so this is about keeping it fed. */
+  concurrency: number;
+  /** How often due work (retries whose time has come) is looked for when nothing wakes the dispatcher. */
+  pollMs?: number;
+  /** A lease outlives any sync; it only matters when another process could claim the same row. */
+  leaseMs?: number;
+  /** Unexpected errors (not transient, not permanent) dead-letter after this many tries. */
+  maxUnexpectedAttempts?: number;
+}
+
+export interface Dispatcher {
+  start(): void;
+  /** New work was stored: look for it now rather than at the next poll. */
+  notify(): void;
+  /** Stops claiming, waits up to `graceMs` for syncs in flight, then gives the rest back to the store. */
+  stop(graceMs: number): Promise<void>;
+  inFlight(): number;
+  /** Resolves when nothing is pending or in flight (demo, tests, benchmark). */
+  idle(): Promise<void>;
+}
+
+/**
+ * Pulls coalesced user changes from the store and runs one sync per user at a time (the store
+ * leases a user to one worker; an event that arrives meanwhile bumps the row's version, so the
+ * user is synced once more afterwards and the newest state wins).
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { store, log, metrics } = options;
+  const clock = options.clock ?? systemClock;
+  const pollMs = options.pollMs ?? 250;
+  const leaseMs = options.leaseMs ?? 15 * 60_000;
+  const maxUnexpected = options.maxUnexpectedAttempts ?? 8;
+  const active = new Map<string, Promise<void>>();
+  let started = false;
+  let stopping = false;
+  let pumping = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let idleWaiters: (() => void)[] = [];
+
+  async function pump(): Promise<void> {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        while (!stopping && active.size < options.concurrency) {
+          const batch = await store.claim(options.concurrency - active.size, clock.now(), leaseMs);
+          let started = 0;
+          for (const work of batch) {
+            if (active.has(work.oktaUserId)) continue; // our own lease, renewed: already running
+            started++;
+            const running = run(work).finally(() => {
+              active.delete(work.oktaUserId);
+              if (!stopping) void pump();
+            });
+            active.set(work.oktaUserId, running);
+          }
+          if (started === 0) break;
+        }
+      } while (again && !stopping);
+    } catch (error) {
+      log.error({ err: error }, "claiming pending work failed");
+    } finally {
+      pumping = false;
+    }
+    if (active.size === 0 && idleWaiters.length > 0) await checkIdle();
+  }
+
+  async function checkIdle() {
+    const stats = await store.stats();
+    if (stats.pending === 0 && active.size === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  async function run(work: PendingWork): Promise<void> {
+    try {
+      const result = await options.sync(work);
+      metrics?.syncs.inc({ result });
+      const removed = await store.complete(work);
+      log.debug({ user: work.oktaUserId, result, newerEvents: !removed }, "user synced");
+    } catch (error) {
+      await handleFailure(work, error);
+    }
+  }
+
+  async function handleFailure(work: PendingWork, error: unknown): Promise<void> {
+    const now = clock.now();
+    if (stopping) {
+      await store.release(work);
+      return;
+    }
+    if (error instanceof PermanentError) {
+      metrics?.syncs.inc({ result: "dead_letter" });
+      log.warn(
+        { user: work.oktaUserId, status: error.upstreamStatus, reason: error.message },
+        "user dead-lettered",
+      );
+      await store.deadLetter(work, error.upstreamStatus, error.message, now);
+      return;
+    }
+    if (error instanceof RetryLaterError) {
+      metrics?.syncs.inc({ result: "retry" });
+      const throttled = error instanceof ThrottledError;
+      // Throttling is not the user's fault: it does not count as an attempt.
+      const notBefore =
+        error.retryAt ?? now + fullJitterBackoffMs(work.attempts, 1_000, 300_000, Math.random);
+      log.info(
+        { user: work.oktaUserId, reason: error.message, retryInMs: notBefore - now },
+        "user sync will retry",
+      );
+      await store.reschedule(work, notBefore, !throttled);
+      return;
+    }
+    if (work.attempts + 1 >= maxUnexpected) {
+      metrics?.syncs.inc({ result: "dead_letter" });
+      log.error({ user: work.oktaUserId, err: error }, "user dead-lettered after repeated unexpected errors");
+      await store.deadLetter(work, undefined, `unexpected error: ${(error as Error).message}`, now);
+      return;
+    }
+    metrics?.syncs.inc({ result: "retry" });
+    log.error({ user: work.oktaUserId, err: error }, "user sync failed unexpectedly; will retry");
+    await store.reschedule(work, now + fullJitterBackoffMs(work.attempts, 1_000, 300_000, Math.random), true);
+  }
+
+  return {
+    start() {
+      started = true;
+      stopping = false;
+      timer = setInterval(() => void pump(), pollMs);
+      timer.unref();
+      void pump();
+    },
+    notify() {
+      if (started && !stopping) void pump();
+    },
+    async stop(graceMs) {
+      stopping = true;
+      if (timer) clearInterval(timer);
+      const all = Promise.allSettled([...active.values()]);
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<"timeout">((resolve) => {
+        graceTimer = setTimeout(() => resolve("timeout"), graceMs);
+      });
+      const outcome = await Promise.race([all.then(() => "done" as const), grace]);
+      clearTimeout(graceTimer);
+      if (outcome === "timeout")
+        log.warn({ inFlight: active.size }, "shutdown grace over; leaving the rest pending");
+    },
+    inFlight: () => active.size,
+    idle() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        void pump();
+      });
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import express, { type Express } from "express";
+import express, { type Express, type Router } from "express";
 import helmet from "helmet";
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { configSecrets } from "./config.ts";
 import { createGenesysClient, type GenesysClient } from "./genesys/genesys-client.ts";
 import { createGenesysToken } from "./genesys/genesys-token.ts";
+import { createAdminRoutes } from "./http/admin-routes.ts";
 import { errorHandler, notFound } from "./http/errors-middleware.ts";
 import { createHealthRoutes } from "./http/health.ts";
 import { requestLog } from "./http/request-log.ts";
@@ -45,6 +46,8 @@ export interface BridgeOptions {
 
 export interface Bridge {
   app: Express;
+  /** The /admin router, behind ADMIN_TOKEN: admin features mount their routes here. */
+  admin: Router;
   store: Store;
   metrics: Metrics;
   log: Logger;
@@ -152,6 +155,14 @@ export function createBridge(options: BridgeOptions): Bridge {
       () => shuttingDown,
     ),
   );
+  const admin = createAdminRoutes({
+    token: config.adminToken,
+    store,
+    clock,
+    onRequeued: () => dispatcher.notify(),
+    inFlight: () => dispatcher.inFlight(),
+  });
+  app.use(admin);
   app.get("/metrics", async (_req, res) => {
     const stats = await store.stats();
     metrics.pendingUsers.set(stats.pending);
@@ -165,6 +176,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   let server: Server | undefined;
   return {
     app,
+    admin,
     store,
     metrics,
     log,

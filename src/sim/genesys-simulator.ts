@@ -50,7 +50,8 @@ export interface GenesysSimulatorOptions {
 export type { GenesysRateLimitOptions } from "./genesys-rate-limit.ts";
 export type { ScimUser, ScimUserAttributes } from "./scim-user-schema.ts";
 
-export type GenesysFault = SimFault<RequestFaultKind | "token-500" | "expire-tokens">;
+/** "403": the OAuth client's role lacks a directory permission (Genesys answers 403, not 429). */
+export type GenesysFault = SimFault<RequestFaultKind | "403" | "token-500" | "expire-tokens">;
 
 export interface GenesysSimulatorStats {
   /** Every HTTP request received, token requests included; not the external load. */
@@ -221,8 +222,17 @@ function faultApplies(fault: GenesysFault, req: SimRequest, isTokenEndpoint: boo
   return !isTokenEndpoint || fault.match !== undefined;
 }
 
-function faultAnswer(kind: "500" | "503" | "token-500" | "expire-tokens"): [number, unknown] {
+function faultAnswer(kind: "500" | "503" | "403" | "token-500" | "expire-tokens"): [number, unknown] {
   switch (kind) {
+    case "403":
+      return [
+        403,
+        genesysError(
+          403,
+          "missing.any.permissions",
+          "You are missing the following permission(s): directory:user:edit",
+        ),
+      ];
     case "token-500":
       return [500, { error: "server_error", description: "Internal error" }];
     case "503":

@@ -59,7 +59,7 @@ const envSchema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   GENESYS_MAX_CONCURRENCY: positiveInt(8),
-  GENESYS_INITIAL_RATE: z.coerce.number().positive().default(2),
+  GENESYS_INITIAL_RATE: z.coerce.number().positive().default(3),
   OKTA_MAX_CONCURRENCY: positiveInt(8),
   SYNC_CONCURRENCY: positiveInt(16),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),

@@ -26,7 +26,7 @@ export function requestLog(log: Logger): RequestHandler {
       req.log[level](
         {
           method: req.method,
-          path: req.path,
+          path: req.originalUrl.split("?")[0],
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
           ip: req.ip,

@@ -102,38 +102,33 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: Record<string, string | undefined> = {},
 ): Readonly<Config> {
-  const parsed = envSchema.safeParse({ ...env, ...overrides });
+  const merged = { ...env, ...overrides };
+  const problems = requiredProblems(merged);
+  const parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+    for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? "configuration");
       // zod echoes the received value in some messages; never let a secret through that way.
       const message = SECRET_VARIABLES.has(name) ? issue.message.replace(/received .*/i, "") : issue.message;
-      return `${name}: ${message}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+      problems.push(`${name}: ${message}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join("\n  ")}`);
   }
   const e = parsed.data;
-  const missing: string[] = [];
-  const require = (name: string, value: string | undefined, why: string): string => {
-    if (value === undefined) missing.push(`${name}: is required (${why})`);
-    return value ?? "";
-  };
-  const apiUrl = e.GENESYS_API_URL ?? (e.GENESYS_REGION ? `https://api.${e.GENESYS_REGION}` : undefined);
-  const loginUrl =
-    e.GENESYS_LOGIN_URL ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
+  const apiUrl = e.GENESYS_API_URL ?? `https://api.${e.GENESYS_REGION}`;
+  const loginUrl = e.GENESYS_LOGIN_URL ?? `https://login.${e.GENESYS_REGION}`;
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
     hook: { secret: e.OKTA_HOOK_SECRET, header: e.OKTA_HOOK_HEADER },
-    okta: {
-      orgUrl: require("OKTA_ORG_URL", e.OKTA_ORG_URL, "the Okta org, e.g. https://example.okta.com"),
-      apiToken: require("OKTA_API_TOKEN", e.OKTA_API_TOKEN, "an Okta API token with read access to users"),
-    },
+    okta: { orgUrl: e.OKTA_ORG_URL ?? "", apiToken: e.OKTA_API_TOKEN ?? "" },
     genesys: {
-      apiUrl: require("GENESYS_REGION", apiUrl, "e.g. mypurecloud.ie, or set GENESYS_API_URL"),
-      loginUrl: require("GENESYS_REGION", loginUrl, "e.g. mypurecloud.ie, or set GENESYS_LOGIN_URL"),
-      clientId: require("GENESYS_CLIENT_ID", e.GENESYS_CLIENT_ID, "the OAuth client-credentials client id"),
-      clientSecret: require("GENESYS_CLIENT_SECRET", e.GENESYS_CLIENT_SECRET, "the OAuth client-credentials client secret"),
+      apiUrl,
+      loginUrl,
+      clientId: e.GENESYS_CLIENT_ID ?? "",
+      clientSecret: e.GENESYS_CLIENT_SECRET ?? "",
     },
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
@@ -148,9 +143,26 @@ export function loadConfig(
       httpTimeoutMs: e.HTTP_TIMEOUT_MS,
     },
   };
-  if (missing.length > 0)
-    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(missing)].join("\n  ")}`);
   return deepFreeze(config);
+}
+
+/** Settings without which the bridge cannot do its job, reported together with any malformed ones. */
+function requiredProblems(env: Record<string, string | undefined>): string[] {
+  const blank = (name: string) => (env[name] ?? "").trim() === "";
+  const problems: string[] = [];
+  const need = (name: string, why: string) => {
+    if (blank(name)) problems.push(`${name}: is required (${why})`);
+  };
+  need("OKTA_ORG_URL", "the Okta org, e.g. https://example.okta.com");
+  need("OKTA_API_TOKEN", "an Okta API token with read access to users");
+  need("GENESYS_CLIENT_ID", "the OAuth client-credentials client id");
+  need("GENESYS_CLIENT_SECRET", "the OAuth client-credentials client secret");
+  if (blank("GENESYS_REGION") && (blank("GENESYS_API_URL") || blank("GENESYS_LOGIN_URL"))) {
+    problems.push(
+      "GENESYS_REGION: is required (e.g. mypurecloud.ie), unless GENESYS_API_URL and GENESYS_LOGIN_URL are both set",
+    );
+  }
+  return problems;
 }
 
 /** Every secret the config holds, for the logger to scrub from anything it writes. */

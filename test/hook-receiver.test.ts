@@ -80,6 +80,20 @@ describe("the Okta event hook endpoint", () => {
     assert.match(metrics, /bridge_hook_events_total\{outcome="ignored"\} [1-9]/);
   });
 
+  test("a redelivered batch that mixes ignored and acted-on events is acknowledged again", async () => {
+    const { user, events } = h.okta.createUser(person(4));
+    const mixed = [...events, ...h.okta.addToGroup(user.id, "Support").events];
+    const body = JSON.stringify(hookEnvelope(mixed));
+    for (let i = 0; i < 2; i++) {
+      const res: Response = await fetch(`${h.url}/okta/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: HOOK_SECRET },
+        body,
+      });
+      assert.equal(res.status, 200, `delivery ${i + 1}`);
+    }
+  });
+
   test("reports liveness and readiness", async () => {
     assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
     const ready = await fetch(`${h.url}/readyz`);

@@ -26,7 +26,8 @@ export function coalesce(events: readonly OktaEvent[], lane: Lane = "live"): Coa
     records.push({
       uuid: event.uuid,
       eventType: event.eventType,
-      oktaUserId: action ? userId : undefined,
+      // Only events the bridge acts on name a user: the store counts those as queued.
+      oktaUserId: action && succeeded ? userId : undefined,
       published: event.published,
     });
     if (!action || !userId || !succeeded) {

@@ -16,9 +16,34 @@ export interface HookReceiverOptions {
   metrics?: Metrics;
   /** Called after a delivery is stored, to wake the dispatcher. */
   onAccepted?: () => void;
+  /** Called once per POST with what was answered and counted (the status page's recent deliveries). */
+  onDelivery?: (report: HookDeliveryReport) => void;
   /** Largest delivery accepted. */
   bodyLimitBytes?: number;
 }
+
+/** One delivery as the status page shows it: counts and event types, never the payload. */
+export interface HookDeliveryReport {
+  /** HTTP status answered to Okta. */
+  status: number;
+  events: number;
+  stored: number;
+  duplicates: number;
+  ignored: number;
+  /** Users whose pending change the delivery created or updated. */
+  users: number;
+  /** Event type → how many of the delivery's events had it. */
+  eventTypes: ReadonlyMap<string, number>;
+}
+
+const NOTHING_COUNTED = {
+  events: 0,
+  stored: 0,
+  duplicates: 0,
+  ignored: 0,
+  users: 0,
+  eventTypes: new Map<string, number>(),
+};
 
 /**
  * Okta batches events close in time into one POST and documents no maximum; a System Log event is
@@ -39,8 +64,14 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
     limit: options.bodyLimitBytes ?? DEFAULT_HOOK_BODY_LIMIT,
     type: () => true, // the content type was checked already, with a clearer error
   });
-  const answer = (res: Response, status: number, body?: { error: string; message: string }) => {
+  const answer = (
+    res: Response,
+    status: number,
+    body?: { error: string; message: string },
+    counted: Omit<HookDeliveryReport, "status"> = NOTHING_COUNTED,
+  ) => {
     options.metrics?.hookDeliveries.inc({ status: String(status) });
+    options.onDelivery?.({ status, ...counted });
     if (body) res.status(status).json(body);
     else res.status(status).end();
   };
@@ -84,11 +115,21 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
       }
       const deliveryId = parsed.data.eventId ?? randomUUID();
       const delivery = coalesce(parsed.data.data.events);
+      const eventTypes = new Map<string, number>();
+      for (const e of delivery.events) eventTypes.set(e.eventType, (eventTypes.get(e.eventType) ?? 0) + 1);
+      let counted = {
+        ...NOTHING_COUNTED,
+        events: delivery.events.length,
+        ignored: delivery.ignored,
+        users: delivery.changes.size,
+        eventTypes,
+      };
       try {
         const result = await options.store.accept(deliveryId, delivery.events, delivery.changes);
-        options.metrics?.hookEvents.inc({ outcome: "queued" }, result.stored - delivery.ignored);
+        counted = { ...counted, stored: result.stored, duplicates: result.duplicates };
+        options.metrics?.hookEvents.inc({ outcome: "queued" }, result.queued);
         options.metrics?.hookEvents.inc({ outcome: "duplicate" }, result.duplicates);
-        options.metrics?.hookEvents.inc({ outcome: "ignored" }, delivery.ignored);
+        options.metrics?.hookEvents.inc({ outcome: "ignored" }, result.stored - result.queued);
         options.log.info(
           {
             deliveryId,
@@ -103,10 +144,15 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
       } catch (error) {
         // A 5xx makes Okta retry once: better than acknowledging events that were not stored.
         options.log.error({ err: error, deliveryId }, "storing an okta delivery failed");
-        answer(res, 503, { error: "store_unavailable", message: "events could not be stored; retry" });
+        answer(
+          res,
+          503,
+          { error: "store_unavailable", message: "events could not be stored; retry" },
+          counted,
+        );
         return;
       }
-      answer(res, 200);
+      answer(res, 200, undefined, counted);
       options.onAccepted?.();
     },
   );

@@ -8,6 +8,14 @@ export interface OktaClient {
   getUser(id: string, lane: Lane): Promise<OktaUser | undefined>;
   /** Every user, page by page (Link rel="next"); `deprovisioned` lists the DEPROVISIONED ones instead. */
   listUsers(lane: Lane, options?: { deprovisioned?: boolean; pageSize?: number }): AsyncGenerator<OktaUser[]>;
+  /**
+   * One page of that listing and the `next` link after it: a cursor to save and pass back as `from`
+   * (a reconcile resumes there after a crash). Without `from`, the first page.
+   */
+  listUsersPage(
+    lane: Lane,
+    options?: { deprovisioned?: boolean; pageSize?: number; from?: string },
+  ): Promise<{ users: OktaUser[]; next: string | undefined }>;
 }
 
 export interface OktaClientOptions {
@@ -35,17 +43,26 @@ export function createOktaClient(options: OktaClientOptions): OktaClient {
       return parseUser(res.body);
     },
     async *listUsers(lane, listOptions = {}) {
-      const limit = Math.min(listOptions.pageSize ?? 200, 200);
+      let from: string | undefined;
+      do {
+        const page = await this.listUsersPage(lane, { ...listOptions, ...(from ? { from } : {}) });
+        yield page.users;
+        from = page.next;
+      } while (from);
+    },
+    async listUsersPage(lane, pageOptions = {}) {
+      const limit = Math.min(pageOptions.pageSize ?? 200, 200);
       const query = new URLSearchParams({ limit: String(limit) });
-      if (listOptions.deprovisioned) query.set("filter", 'status eq "DEPROVISIONED"');
-      let url: string | undefined = `${options.orgUrl}/api/v1/users?${query}`;
-      while (url) {
-        const res = await get(lane, url);
-        if (res.status !== 200) throw oktaError(res.status, res.body, "listing users");
-        const page = JSON.parse(res.body) as unknown[];
-        yield page.map((u) => parseUser(JSON.stringify(u)));
-        url = nextLink(res.headers["link"]);
+      if (pageOptions.deprovisioned) query.set("filter", 'status eq "DEPROVISIONED"');
+      const url = pageOptions.from ?? `${options.orgUrl}/api/v1/users?${query}`;
+      // A saved cursor comes from the store: never send the API token anywhere but the org.
+      if (!url.startsWith(`${options.orgUrl}/api/v1/users?`)) {
+        throw new PermanentError(`Okta paging cursor ${url} is not a users listing of ${options.orgUrl}`);
       }
+      const res = await get(lane, url);
+      if (res.status !== 200) throw oktaError(res.status, res.body, "listing users");
+      const page = JSON.parse(res.body) as unknown[];
+      return { users: page.map((u) => parseUser(JSON.stringify(u))), next: nextLink(res.headers["link"]) };
     },
   };
 }

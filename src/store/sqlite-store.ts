@@ -9,6 +9,9 @@ import type {
   PendingStats,
   PendingWork,
   Lane,
+  ReconcileOktaPage,
+  ReconcileRunRecord,
+  ReconcileSnapshotUser,
   Store,
   UserChange,
   UserRecord,
@@ -57,6 +60,28 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Reconcile runs: one row per run (its checkpoint is the reconciler's JSON) and the Genesys users
+ * the run has listed, page by page, so that a crash does not cost the listing again.
+ */
+const RECONCILE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS reconcile_runs (
+  id TEXT PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  checkpoint TEXT NOT NULL,
+  report TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS reconcile_genesys_users (
+  run_id TEXT NOT NULL,
+  genesys_id TEXT NOT NULL,
+  user_json TEXT NOT NULL,
+  matched INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, genesys_id)
+) WITHOUT ROWID;
+`;
+
 const LANE_ORDER: Record<Lane, number> = { live: 0, bulk: 1 };
 const laneOf = (n: number): Lane => (n === 0 ? "live" : "bulk");
 
@@ -85,6 +110,7 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
+  db.exec(RECONCILE_SCHEMA);
   // Leases belong to the process that took them; this process owns the file now, so a lease left
   // by a crashed predecessor is void and its work is due again.
   db.prepare("UPDATE pending SET lease_until = 0 WHERE lease_until > 0").run();
@@ -114,17 +140,21 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
     (deliveryId: string, events: readonly EventRecord[], changes: ReadonlyMap<string, UserChange>) => {
       const at = now();
       let stored = 0;
+      let queued = 0;
       const fresh = new Set<string>();
       for (const e of events) {
         if (insertEvent.run(e.uuid, deliveryId, e.eventType, e.oktaUserId ?? null, e.published, at).changes) {
           stored++;
-          if (e.oktaUserId) fresh.add(e.oktaUserId);
+          if (e.oktaUserId) {
+            queued++;
+            fresh.add(e.oktaUserId);
+          }
         }
       }
       for (const change of changes.values()) {
         if (fresh.has(change.oktaUserId)) mergeChange(change, at);
       }
-      return { stored, duplicates: events.length - stored };
+      return { stored, queued, duplicates: events.length - stored };
     },
   );
   const mergeChange = (change: UserChange, at: number) => {
@@ -149,9 +179,17 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
     `SELECT okta_user_id, action, lane, version, created, attempts, enqueued_at FROM pending
      WHERE lease_until <= @now AND not_before <= @now ORDER BY lane, seq LIMIT @limit`,
   );
+  const selectDueInLane = db.prepare(
+    `SELECT okta_user_id, action, lane, version, created, attempts, enqueued_at FROM pending
+     WHERE lane = @lane AND lease_until <= @now AND not_before <= @now ORDER BY seq LIMIT @limit`,
+  );
   const lease = db.prepare("UPDATE pending SET lease_until = ? WHERE okta_user_id = ?");
-  const claimTx = db.transaction((limit: number, at: number, leaseMs: number) => {
-    const rows = selectDue.all({ now: at, limit }) as PendingRow[];
+  const claimTx = db.transaction((limit: number, at: number, leaseMs: number, lane: Lane | undefined) => {
+    const rows = (
+      lane === undefined
+        ? selectDue.all({ now: at, limit })
+        : selectDueInLane.all({ now: at, limit, lane: LANE_ORDER[lane] })
+    ) as PendingRow[];
     for (const row of rows) lease.run(at + leaseMs, row.okta_user_id);
     return rows.map(toWork);
   });
@@ -201,6 +239,63 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
      ON CONFLICT (okta_user_id) DO UPDATE SET genesys_id = excluded.genesys_id,
        body_hash = excluded.body_hash, deleted = excluded.deleted`,
   );
+  const saveUser = (record: UserRecord) =>
+    saveUserStmt.run(
+      record.oktaUserId,
+      record.genesysId ?? null,
+      record.bodyHash ?? null,
+      record.deleted ? 1 : 0,
+    );
+  const countInLane = db.prepare("SELECT COUNT(*) AS n FROM pending WHERE lane = ?");
+
+  const runColumns = "id, started_at, finished_at, checkpoint, report";
+  const selectUnfinishedRun = db.prepare(
+    `SELECT ${runColumns} FROM reconcile_runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1`,
+  );
+  const selectLatestRun = db.prepare(
+    `SELECT ${runColumns} FROM reconcile_runs ORDER BY started_at DESC, finished_at IS NULL DESC LIMIT 1`,
+  );
+  const dropUnfinishedSnapshots = db.prepare(
+    `DELETE FROM reconcile_genesys_users WHERE run_id IN (SELECT id FROM reconcile_runs WHERE finished_at IS NULL)`,
+  );
+  const dropUnfinishedRuns = db.prepare("DELETE FROM reconcile_runs WHERE finished_at IS NULL");
+  const insertRun = db.prepare("INSERT INTO reconcile_runs (id, started_at, checkpoint) VALUES (?, ?, ?)");
+  const updateCheckpoint = db.prepare("UPDATE reconcile_runs SET checkpoint = ? WHERE id = ?");
+  const insertSnapshotUser = db.prepare(
+    `INSERT INTO reconcile_genesys_users (run_id, genesys_id, user_json) VALUES (?, ?, ?)
+     ON CONFLICT (run_id, genesys_id) DO UPDATE SET user_json = excluded.user_json`,
+  );
+  const markMatched = db.prepare(
+    "UPDATE reconcile_genesys_users SET matched = 1 WHERE run_id = ? AND genesys_id = ?",
+  );
+  const selectSnapshot = db.prepare(
+    "SELECT genesys_id, user_json, matched FROM reconcile_genesys_users WHERE run_id = ?",
+  );
+  const dropSnapshot = db.prepare("DELETE FROM reconcile_genesys_users WHERE run_id = ?");
+  const finishRun = db.prepare("UPDATE reconcile_runs SET finished_at = ?, report = ? WHERE id = ?");
+  const beginRunTx = db.transaction((id: string, startedAt: number, checkpoint: string) => {
+    dropUnfinishedSnapshots.run();
+    dropUnfinishedRuns.run();
+    insertRun.run(id, startedAt, checkpoint);
+  });
+  const genesysPageTx = db.transaction(
+    (id: string, users: readonly Omit<ReconcileSnapshotUser, "matched">[], checkpoint: string) => {
+      for (const user of users) insertSnapshotUser.run(id, user.genesysId, user.json);
+      updateCheckpoint.run(checkpoint, id);
+    },
+  );
+  const oktaPageTx = db.transaction((id: string, page: ReconcileOktaPage) => {
+    const at = now();
+    for (const user of page.users) saveUser(user);
+    for (const change of page.changes) mergeChange(change, at);
+    for (const genesysId of page.matchedGenesysIds) markMatched.run(id, genesysId);
+    updateCheckpoint.run(page.checkpoint, id);
+  });
+  const finishRunTx = db.transaction((id: string, finishedAt: number, report: string) => {
+    finishRun.run(finishedAt, report, id);
+    dropSnapshot.run(id);
+  });
+
   const pruneEvents = db.prepare("DELETE FROM events WHERE received_at < ?");
   let lastPrune = 0;
 
@@ -217,8 +312,8 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
     async enqueue(changes) {
       enqueueTx(changes);
     },
-    async claim(limit, at, leaseMs) {
-      return claimTx(limit, at, leaseMs);
+    async claim(limit, at, leaseMs, lane) {
+      return claimTx(limit, at, leaseMs, lane);
     },
     async complete(work) {
       if (deleteIfUnchanged.run(work.oktaUserId, work.version).changes > 0) return true;
@@ -271,12 +366,7 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
       };
     },
     async saveUser(record: UserRecord) {
-      saveUserStmt.run(
-        record.oktaUserId,
-        record.genesysId ?? null,
-        record.bodyHash ?? null,
-        record.deleted ? 1 : 0,
-      );
+      saveUser(record);
     },
     async stats(): Promise<PendingStats> {
       const p = db.prepare("SELECT COUNT(*) AS n, MIN(enqueued_at) AS oldest FROM pending").get() as {
@@ -285,6 +375,34 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
       };
       const d = db.prepare("SELECT COUNT(*) AS n FROM dead_letters").get() as { n: number };
       return { pending: p.n, oldestEnqueuedAt: p.oldest ?? undefined, deadLetters: d.n };
+    },
+    async pendingInLane(lane) {
+      return (countInLane.get(LANE_ORDER[lane]) as { n: number }).n;
+    },
+    async unfinishedReconcileRun() {
+      return toRun(selectUnfinishedRun.get() as RunRow | undefined);
+    },
+    async latestReconcileRun() {
+      return toRun(selectLatestRun.get() as RunRow | undefined);
+    },
+    async beginReconcileRun(id, startedAt, checkpoint) {
+      beginRunTx(id, startedAt, checkpoint);
+    },
+    async saveReconcileCheckpoint(id, checkpoint) {
+      updateCheckpoint.run(checkpoint, id);
+    },
+    async addReconcileGenesysPage(id, users, checkpoint) {
+      genesysPageTx(id, users, checkpoint);
+    },
+    async reconcileSnapshot(id) {
+      const rows = selectSnapshot.all(id) as { genesys_id: string; user_json: string; matched: number }[];
+      return rows.map((r) => ({ genesysId: r.genesys_id, json: r.user_json, matched: r.matched === 1 }));
+    },
+    async commitReconcileOktaPage(id, page) {
+      oktaPageTx(id, page);
+    },
+    async finishReconcileRun(id, finishedAt, report) {
+      finishRunTx(id, finishedAt, report);
     },
     async writable() {
       try {
@@ -298,6 +416,25 @@ export function openSqliteStore(options: { dataDir: string; clock?: () => number
     async close() {
       if (db.open) db.close();
     },
+  };
+}
+
+interface RunRow {
+  id: string;
+  started_at: number;
+  finished_at: number | null;
+  checkpoint: string;
+  report: string | null;
+}
+
+function toRun(row: RunRow | undefined): ReconcileRunRecord | undefined {
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at ?? undefined,
+    checkpoint: row.checkpoint,
+    report: row.report ?? undefined,
   };
 }
 

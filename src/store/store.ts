@@ -32,6 +32,8 @@ export interface EventRecord {
 export interface AcceptResult {
   /** Events not seen before. */
   stored: number;
+  /** Of those, the events that name a user to sync (the rest are types the bridge ignores). */
+  queued: number;
   /** Events whose uuid was already stored (Okta redelivers at least once). */
   duplicates: number;
 }
@@ -65,6 +67,31 @@ export interface DeadLetter {
   at: number;
 }
 
+/** A reconcile run as the store keeps it. The checkpoint and the report are the reconciler's own JSON. */
+export interface ReconcileRunRecord {
+  id: string;
+  startedAt: number;
+  finishedAt: number | undefined;
+  /** Phase, cursors and counters, saved after every page so that a crash resumes there. */
+  checkpoint: string;
+  report: string | undefined;
+}
+
+/** One Genesys user as a reconcile run listed it, and whether an Okta user has claimed it yet. */
+export interface ReconcileSnapshotUser {
+  genesysId: string;
+  json: string;
+  matched: boolean;
+}
+
+/** What comparing one Okta page produced. */
+export interface ReconcileOktaPage {
+  changes: readonly UserChange[];
+  users: readonly UserRecord[];
+  matchedGenesysIds: readonly string[];
+  checkpoint: string;
+}
+
 export interface PendingStats {
   pending: number;
   oldestEnqueuedAt: number | undefined;
@@ -84,8 +111,11 @@ export interface Store {
   ): Promise<AcceptResult>;
   /** Queues changes that come from no Okta event (reconcile, replays). */
   enqueue(changes: Iterable<UserChange>): Promise<void>;
-  /** Leases up to `limit` due changes, live lane first, oldest first, skipping users already leased. */
-  claim(limit: number, now: number, leaseMs: number): Promise<PendingWork[]>;
+  /**
+   * Leases up to `limit` due changes, live lane first, oldest first, skipping users already leased.
+   * `lane` limits the claim to that lane (the dispatcher keeps some slots for live work).
+   */
+  claim(limit: number, now: number, leaseMs: number, lane?: Lane): Promise<PendingWork[]>;
   /** The work is done: removes the change unless newer events arrived meanwhile. True when removed. */
   complete(work: PendingWork): Promise<boolean>;
   /** Keeps the change, not to be tried before `notBefore`. `countAttempt` is false for throttling. */
@@ -100,6 +130,31 @@ export interface Store {
   getUser(oktaUserId: string): Promise<UserRecord | undefined>;
   saveUser(record: UserRecord): Promise<void>;
   stats(): Promise<PendingStats>;
+  /** Changes queued in one lane, leased ones included. */
+  pendingInLane(lane: Lane): Promise<number>;
+
+  // Reconcile runs. Each page a run reads is saved with the cursor after it, so a crash resumes there.
+  /** The run that has not finished, if any (there is at most one). */
+  unfinishedReconcileRun(): Promise<ReconcileRunRecord | undefined>;
+  /** The newest run, finished or not. */
+  latestReconcileRun(): Promise<ReconcileRunRecord | undefined>;
+  /** Records a new run; an unfinished earlier run and its snapshot are dropped. */
+  beginReconcileRun(id: string, startedAt: number, checkpoint: string): Promise<void>;
+  saveReconcileCheckpoint(id: string, checkpoint: string): Promise<void>;
+  /** Adds one page of the Genesys listing to the run's snapshot and saves the checkpoint after it, atomically. */
+  addReconcileGenesysPage(
+    id: string,
+    users: readonly Omit<ReconcileSnapshotUser, "matched">[],
+    checkpoint: string,
+  ): Promise<void>;
+  reconcileSnapshot(id: string): Promise<ReconcileSnapshotUser[]>;
+  /**
+   * One Okta page compared, atomically: its changes queued, the user records it learned saved (one
+   * transaction for the page, not one per user), the Genesys users it matched marked, the checkpoint saved.
+   */
+  commitReconcileOktaPage(id: string, page: ReconcileOktaPage): Promise<void>;
+  /** The run is over: its report is kept, its snapshot dropped. */
+  finishReconcileRun(id: string, finishedAt: number, report: string): Promise<void>;
   /** True when the store can take writes now (readiness). */
   writable(): Promise<boolean>;
   close(): Promise<void>;

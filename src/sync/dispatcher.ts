@@ -15,6 +15,11 @@ export interface DispatcherOptions {
   clock?: Clock;
   /** Users synced at once. Each mostly waits for the rate controller, so this is about keeping it fed. */
   concurrency: number;
+  /**
+   * Slots bulk (reconcile) work may never take, so that a live Okta event finds a free slot at once
+   * even while thousands of bulk changes are queued. Default: a quarter of `concurrency`, at least 1.
+   */
+  liveReserve?: number;
   /** How often due work (retries whose time has come) is looked for when nothing wakes the dispatcher. */
   pollMs?: number;
   /** A lease outlives any sync; it only matters when another process could claim the same row. */
@@ -45,7 +50,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const pollMs = options.pollMs ?? 250;
   const leaseMs = options.leaseMs ?? 15 * 60_000;
   const maxUnexpected = options.maxUnexpectedAttempts ?? 8;
+  const liveReserve = options.liveReserve ?? Math.max(1, Math.floor(options.concurrency / 4));
+  // At least one slot, or bulk work would never run when concurrency is 1.
+  const bulkLimit = Math.max(1, options.concurrency - liveReserve);
   const active = new Map<string, Promise<void>>();
+  let bulkActive = 0;
   let started = false;
   let stopping = false;
   let pumping = false;
@@ -63,13 +72,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       do {
         again = false;
         while (!stopping && active.size < options.concurrency) {
-          const batch = await store.claim(options.concurrency - active.size, clock.now(), leaseMs);
+          const batch = await claim(options.concurrency - active.size);
           let started = 0;
           for (const work of batch) {
             if (active.has(work.oktaUserId)) continue; // our own lease, renewed: already running
             started++;
+            const bulk = work.lane === "bulk";
+            if (bulk) bulkActive++;
             const running = run(work).finally(() => {
               active.delete(work.oktaUserId);
+              if (bulk) bulkActive--;
               if (!stopping) void pump();
             });
             active.set(work.oktaUserId, running);
@@ -83,6 +95,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       pumping = false;
     }
     if (active.size === 0 && idleWaiters.length > 0) await checkIdle();
+  }
+
+  /** Live work first; bulk work only into the slots outside the live reserve. */
+  async function claim(free: number): Promise<PendingWork[]> {
+    const bulkRoom = Math.max(0, bulkLimit - bulkActive);
+    if (bulkRoom >= free) return store.claim(free, clock.now(), leaseMs);
+    const live = await store.claim(free, clock.now(), leaseMs, "live");
+    const room = Math.min(free - live.length, bulkRoom);
+    if (room <= 0) return live;
+    return [...live, ...(await store.claim(room, clock.now(), leaseMs, "bulk"))];
   }
 
   async function checkIdle() {

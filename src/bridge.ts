@@ -19,6 +19,9 @@ import { createHookReceiver } from "./okta/hook-receiver.ts";
 import { createOktaClient, type OktaClient } from "./okta/okta-client.ts";
 import { openSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
+import { createReconcileRoutes } from "./reconcile/reconcile-routes.ts";
+import { createReconciler, type Reconciler, type ReconcilerOptions } from "./reconcile/reconciler.ts";
+import { createStatusRoutes, type StatusTuning } from "./status/status-routes.ts";
 import { createDispatcher, type Dispatcher } from "./sync/dispatcher.ts";
 import { syncUser } from "./sync/sync-user.ts";
 import { createUserDirectory } from "./sync/user-directory.ts";
@@ -42,12 +45,18 @@ export interface BridgeOptions {
   dispatcherPollMs?: number;
   /** Start syncing when listening (default true); tests fill the store first to observe coalescing. */
   startDispatcher?: boolean;
+  /** Reconcile tuning (tests use small Okta pages to see a run stop and resume mid-listing). */
+  reconcile?: Pick<ReconcilerOptions, "oktaPageSize" | "pollMs">;
+  /** Status page chart buckets (tests shrink them to see several fill in seconds). */
+  statusPage?: StatusTuning;
 }
 
 export interface Bridge {
   app: Express;
   /** The /admin router, behind ADMIN_TOKEN: admin features mount their routes here. */
   admin: Router;
+  /** Full Okta-to-Genesys reconcile (npm run reconcile, POST /admin/reconcile). */
+  reconciler: Reconciler;
   store: Store;
   metrics: Metrics;
   log: Logger;
@@ -111,6 +120,17 @@ export function createBridge(options: BridgeOptions): Bridge {
   });
   const okta = createOktaClient({ ...config.okta, http: oktaHttp, controller: oktaController });
   const users = createUserDirectory(store);
+  const reconciler = createReconciler({
+    store,
+    okta,
+    genesys,
+    users,
+    log: log.child({ component: "reconcile" }),
+    clock,
+    genesysController,
+    onEnqueued: () => dispatcher.notify(),
+    ...options.reconcile,
+  });
   const syncLog = log.child({ component: "sync" });
   const dispatcher = createDispatcher({
     store,
@@ -119,7 +139,24 @@ export function createBridge(options: BridgeOptions): Bridge {
     clock,
     concurrency: config.limits.syncConcurrency,
     ...(options.dispatcherPollMs === undefined ? {} : { pollMs: options.dispatcherPollMs }),
-    sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog }),
+    sync: async (work) => {
+      const result = await syncUser(work, { okta, genesys, users, log: syncLog });
+      reconciler.recordSync(work, result);
+      return result;
+    },
+  });
+
+  const status = createStatusRoutes({
+    clock,
+    metrics,
+    store,
+    genesysController,
+    oktaController,
+    syncsInFlight: () => dispatcher.inFlight(),
+    isShuttingDown: () => shuttingDown,
+    reconcileProgress: () => reconciler.progress(),
+    secrets: configSecrets(config),
+    ...options.statusPage,
   });
 
   const app = express();
@@ -135,6 +172,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       log: log.child({ component: "hook" }),
       metrics,
       onAccepted: () => dispatcher.notify(),
+      onDelivery: status.recordDelivery,
     }),
   );
   app.use(
@@ -162,6 +200,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     onRequeued: () => dispatcher.notify(),
     inFlight: () => dispatcher.inFlight(),
   });
+  admin.use(createReconcileRoutes(reconciler, { log: log.child({ component: "reconcile" }) }));
   app.use(admin);
   app.get("/metrics", async (_req, res) => {
     const stats = await store.stats();
@@ -170,6 +209,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     metrics.oldestPendingAge.set(stats.oldestEnqueuedAt ? (clock.now() - stats.oldestEnqueuedAt) / 1000 : 0);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(status.router);
   app.use(notFound);
   app.use(errorHandler);
 
@@ -177,6 +217,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   return {
     app,
     admin,
+    reconciler,
     store,
     metrics,
     log,
@@ -204,9 +245,13 @@ export function createBridge(options: BridgeOptions): Bridge {
       log.info({ graceMs: config.limits.shutdownGraceMs }, "shutting down: no new work, draining");
       // The listener stays open while syncs drain: /readyz answers 503 so the proxy routes away, and
       // a delivery that still arrives is stored (cheap, durable) rather than refused.
+      // A running reconcile stops at once; its checkpoint is saved page by page and the next run resumes.
+      const reconcileStopped = reconciler.stop();
       await dispatcher.stop(config.limits.shutdownGraceMs);
       genesysController.close();
       oktaController.close();
+      await reconcileStopped; // a listing request waiting for the quota is released by close()
+      status.close();
       if (server) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));

@@ -1,8 +1,9 @@
 import type { QuotaReading } from "./quota-headers.ts";
+import { RollingWindow } from "./rolling-window.ts";
 
 /** What the quota headers allow from now on. */
 export interface QuotaPlan {
-  /** Requests per second that spread what is left of the window over its time left; Infinity = no limit. */
+  /** Requests per second the window's budget allows while it lasts; Infinity = no limit. */
   rate: number;
   /** The window's budget is spent: send nothing before this epoch ms. 0 = not holding. */
   holdUntil: number;
@@ -17,68 +18,124 @@ interface Window {
   endHi: number;
   /** Earliest answer that looked like one of the window's first requests: where the window began. */
   openedBy: number;
+  /** Earliest and latest sends that the upstream counted in this window. */
+  firstSentIn: number;
+  lastSentIn: number;
 }
 
 const UNCONSTRAINED: QuotaPlan = { rate: Infinity, holdUntil: 0 };
 /** Never spread the budget over less than this, so the window's last moments cannot ask for a huge rate. */
 const MIN_SPREAD_MS = 100;
+/** Kept back from every window for other consumers' requests that land between two of our readings. */
+const RESERVE_SHARE = 0.005;
+/**
+ * A fixed window's whole allowance is there from its first moment, and a rolling window's free
+ * slots are there until taken: either is spent at up to this many times the quota, then sends wait.
+ * The last window of a burst then takes half the time, and a lull in demand is made up for.
+ */
+const FRONT_LOAD = 2;
 
 /**
- * The quota window as the rate-limit headers describe it, and the pace that spends what is left of
- * it evenly until it resets: slow down before a 429, not after.
+ * The quota window as the rate-limit headers describe it, and the pace its budget allows: slow
+ * down (and stop) before a 429, not after. The count covers every consumer of the client id, so
+ * what others take is left to them without knowing they exist.
  *
  * Each answer bounds the window's end. With a reset in whole seconds, rounded up (the convention that
  * never sends a client back early), an answer processed somewhere between send and receipt says the
  * end lies in (sent + (R−1)s, received + R·s]. Intersecting those intervals over a window's answers
- * pins the end down to about one round trip, which matters when a minute is scaled down to five
- * seconds and one second of doubt is a fifth of the window.
+ * pins the end down to about one round trip, which matters when a minute is scaled down to seconds.
+ *
+ * A fixed window's budget (allowed − counted − ours in flight − a small reserve) is spent at the
+ * higher of FRONT_LOAD × quota and what spreads it over the time left, then sends hold until the
+ * window ends. Spending early rather than evenly loses nothing (the window gives the same allowance
+ * either way) and gains at the end of a burst, whose last window is done in half the time, and after
+ * a lull in demand, which is made up within the window.
+ *
+ * A request is counted when it reaches the upstream, some time after it is sent. Those sent in the
+ * last moments of a window land in the next one, so they neither spend this window's budget nor
+ * should wait for its end: `leadMs`, learned at each window change from the last send still counted
+ * in the old window, is how long before the end sends start to count in the next window.
+ *
+ * A limit whose count stays high as its reset moves on is a rolling one: its budget comes from
+ * rolling-window.ts, and so does the budget of any limit before a window has been seen to reset.
  */
 export class QuotaWindow {
   private current: Window | undefined;
+  private previous: Window | undefined;
   private windowMs: number | undefined;
   /** The longest reset any answer announced: an upper bound of the window length until `windowMs` is known. */
   private longestResetMs = 0;
   /** Counts that did not drop when the window moved on: a rolling (sliding) limit, not a fixed window. */
   private rolling = false;
+  /** A count that did drop when the window moved on: the allowance comes back whole. */
+  private fixedSeen = false;
+  private readonly slidingLog = new RollingWindow();
+  private leadMs = 0;
 
-  observe(reading: QuotaReading, sentAt: number, receivedAt: number): void {
+  /** `latencyMs` (the usual round trip) bounds how long a send can take to be counted. */
+  observe(reading: QuotaReading, sentAt: number, receivedAt: number, latencyMs: number): void {
     const [lo, hi] = endBounds(reading, sentAt, receivedAt);
     this.longestResetMs = Math.max(this.longestResetMs, hi - receivedAt);
-    const opening = reading.used <= Math.max(2, Math.ceil(reading.allowed * 0.05));
+    this.slidingLog.countedAt(receivedAt);
+    this.slidingLog.observe(reading.allowed, reading.used, receivedAt);
     const w = this.current;
-    if (w !== undefined && w.allowed === reading.allowed && hi >= w.endLo && lo <= w.endHi) {
+    if (w !== undefined && w.allowed === reading.allowed && overlaps(w, lo, hi)) {
       w.endLo = Math.max(w.endLo, lo);
       w.endHi = Math.min(w.endHi, hi);
-      w.used = Math.max(w.used, reading.used);
-      if (opening) w.openedBy = Math.min(w.openedBy, receivedAt);
-      this.learnWindowLength(w);
+      this.count(w, reading, sentAt, receivedAt);
+      if (sentAt === w.firstSentIn) this.learnLead(latencyMs);
       return;
     }
-    if (w !== undefined && w.allowed === reading.allowed && hi < w.endLo) return; // a late answer from a window already gone
-    if (w !== undefined) this.rolling = lo > w.endHi && reading.used > reading.allowed / 2;
+    const p = this.previous;
+    if (w !== undefined && w.allowed === reading.allowed && hi < w.endLo) {
+      // A late answer from the window before: it may move that window's last counted send.
+      if (p !== undefined && overlaps(p, lo, hi)) {
+        p.lastSentIn = Math.max(p.lastSentIn, sentAt);
+        this.learnLead(latencyMs);
+      }
+      return;
+    }
+    const moved = w !== undefined && lo > w.endHi;
+    if (moved && reading.used > reading.allowed / 2) this.rolling = true;
+    if (moved && !this.rolling) this.fixedSeen = true;
+    this.previous = moved && !this.rolling ? w : undefined;
     this.current = {
       allowed: reading.allowed,
-      used: reading.used,
+      used: 0,
       endLo: lo,
       endHi: hi,
-      openedBy: opening ? receivedAt : Infinity,
+      openedBy: Infinity,
+      firstSentIn: Infinity,
+      lastSentIn: Number.NEGATIVE_INFINITY,
     };
-    this.learnWindowLength(this.current);
+    this.count(this.current, reading, sentAt, receivedAt);
+    this.learnLead(latencyMs);
   }
 
   /**
-   * `inFlight` requests may not be counted yet and `reserve` covers the other consumers' requests
-   * that land between our last reading and our next send.
+   * `inFlightSentBefore(t)` counts our requests in flight that were sent before `t`: they will land
+   * in this window. The reserve covers the other consumers' requests that land between our last
+   * reading and our next send. `leadMs` is how long a request surely takes to reach the upstream
+   * (half the fastest round trip): a hold may end that much before a window or a slot frees.
    */
-  plan(now: number, inFlight: number): QuotaPlan {
+  plan(now: number, inFlightSentBefore: (time: number) => number, leadMs = 0): QuotaPlan {
     const w = this.current;
-    if (w === undefined || now >= w.endHi) return UNCONSTRAINED;
-    const reserve = Math.max(1, Math.ceil(w.allowed * 0.01));
-    const budget = w.allowed - w.used - inFlight - reserve;
-    if (budget < 1) return { rate: Infinity, holdUntil: w.endHi };
-    // A rolling limit frees slots as old requests age out, not all at once: only the hold applies.
-    if (this.rolling) return UNCONSTRAINED;
-    return { rate: (budget * 1000) / Math.max(MIN_SPREAD_MS, w.endHi - now), holdUntil: 0 };
+    const quota = this.learnedQuota();
+    if (w === undefined || quota === undefined) return UNCONSTRAINED;
+    // Until a window has been seen to reset whole, assume the limit may be a rolling one: its
+    // budget is right for a fixed window too, only more patient at the window's end.
+    if (this.rolling || !this.fixedSeen) {
+      const rate = FRONT_LOAD * quota;
+      return this.slidingLog.plan(now, inFlightSentBefore(Infinity), this.longestResetMs, rate, leadMs);
+    }
+    const cutoff = w.endHi - Math.max(this.leadMs, leadMs);
+    // Past the end (or close enough that sends land after it): a new window, whole.
+    if (now >= cutoff) return UNCONSTRAINED;
+    const reserve = Math.max(1, Math.ceil(w.allowed * RESERVE_SHARE));
+    const budget = w.allowed - w.used - inFlightSentBefore(cutoff) - reserve;
+    if (budget < 1) return { rate: Infinity, holdUntil: cutoff };
+    const spread = (budget * 1000) / Math.max(MIN_SPREAD_MS, cutoff - now);
+    return { rate: Math.max(spread, FRONT_LOAD * quota), holdUntil: 0 };
   }
 
   /** Milliseconds until the window is expected to reset, when the headers tell; for 429s that do not say. */
@@ -89,18 +146,23 @@ export class QuotaWindow {
 
   /** Requests per second the quota allows over a whole window (allowed / window length), once seen. */
   learnedQuota(): number | undefined {
-    const w = this.current;
     const windowMs = this.windowMs ?? this.longestResetMs;
-    if (w === undefined || windowMs <= 0) return undefined;
-    return (w.allowed * 1000) / windowMs;
+    if (this.current === undefined || windowMs <= 0) return undefined;
+    return (this.current.allowed * 1000) / windowMs;
   }
 
-  /** True while fresh headers describe the window: then they, not 429s, set the pace. */
-  active(now: number): boolean {
-    return this.current !== undefined && now < this.current.endHi;
+  /** The upstream sends rate-limit headers: they, not 429s, set the pace. */
+  described(): boolean {
+    return this.current !== undefined;
   }
 
-  private learnWindowLength(w: Window): void {
+  private count(w: Window, reading: QuotaReading, sentAt: number, receivedAt: number): void {
+    w.used = Math.max(w.used, reading.used);
+    w.lastSentIn = Math.max(w.lastSentIn, sentAt);
+    w.firstSentIn = Math.min(w.firstSentIn, sentAt);
+    if (reading.used <= Math.max(2, Math.ceil(reading.allowed * 0.05))) {
+      w.openedBy = Math.min(w.openedBy, receivedAt);
+    }
     // The window began no later than its opening request was answered: a lower bound of its length,
     // and the longest such bound over many windows converges on the length itself.
     const length = w.endLo - w.openedBy;
@@ -108,6 +170,25 @@ export class QuotaWindow {
       this.windowMs = length;
     }
   }
+
+  /**
+   * The last send counted in a finished window tells how long before its end sends still made it,
+   * but only when the next window's first sends followed right after: had we held back near the
+   * end, the gap would pass for lead, and an overlong lead overruns the next window. Nor can it
+   * exceed a round trip.
+   */
+  private learnLead(latencyMs: number): void {
+    const p = this.previous;
+    const w = this.current;
+    if (p === undefined || w === undefined) return;
+    const lead = p.endLo - p.lastSentIn;
+    const gap = w.firstSentIn - p.lastSentIn;
+    if (lead >= 0 && lead <= latencyMs && gap <= lead / 2) this.leadMs = lead;
+  }
+}
+
+function overlaps(w: Window, lo: number, hi: number): boolean {
+  return hi >= w.endLo && lo <= w.endHi;
 }
 
 function endBounds(reading: QuotaReading, sentAt: number, receivedAt: number): [number, number] {

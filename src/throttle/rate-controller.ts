@@ -5,12 +5,12 @@ import type { Metrics } from "../metrics.ts";
 import type { Upstream, UpstreamResponse } from "../upstream-response.ts";
 import { AimdRate } from "./aimd-rate.ts";
 import { fullJitterBackoffMs } from "./backoff.ts";
-import { DeliveryMeter } from "./delivery-meter.ts";
-import { FallbackWait } from "./fallback-wait.ts";
+import { ControllerTelemetry } from "./controller-telemetry.ts";
 import { LaneQueue, type Lane } from "./lane-queue.ts";
+import { LatencyEstimate } from "./latency-estimate.ts";
+import { PauseGate } from "./pause-gate.ts";
 import { readQuotaHeaders } from "./quota-headers.ts";
 import { QuotaWindow } from "./quota-window.ts";
-import { retryDelayMs } from "./retry-after.ts";
 
 export type { Lane };
 
@@ -30,7 +30,11 @@ export interface RateControllerOptions {
   maxRate?: number;
   /** Hard cap on requests in flight. Default 64. */
   maxConcurrency?: number;
-  /** Length of one "second" in Retry-After and inin-ratelimit-reset (and of the backoff defaults). Default 1000. */
+  /**
+   * Length of one "second" in Retry-After and inin-ratelimit-reset, default 1000. It also scales the
+   * backoff defaults and the quota window assumed until headers tell (60 of them: Genesys and Okta
+   * count per minute), so a test or a benchmark can run an upstream's minute in a few seconds.
+   */
   secondMs?: number;
   /** Sends that may meet a 5xx or a network error before run() throws UpstreamUnavailableError. Default 5. */
   maxTransientAttempts?: number;
@@ -81,10 +85,19 @@ export interface RateController {
 }
 
 const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
-/** When the headers give the quota, the AIMD rate becomes a ceiling this far above it: the headers pace. */
-const CEILING_OVER_QUOTA = 1.25;
+/** Genesys (and Okta) count requests per minute: the window assumed until headers tell otherwise. */
+const WINDOW_SECONDS = 60;
+/**
+ * When the headers give the quota, the AIMD rate becomes a ceiling this far above it: the headers
+ * pace (a window's allowance may be spent at twice the quota, see quota-window.ts), and the AIMD
+ * rate only matters again if 429s come that the headers did not foresee.
+ */
+const CEILING_OVER_QUOTA = 2;
 /** In-flight cap = this many times rate × latency, plus 2: concurrency must never be what limits throughput. */
 const CONCURRENCY_HEADROOM = 2;
+/** How far a late timer may be caught up: this many intervals, at most this long. */
+const CATCH_UP_INTERVALS = 4;
+const CATCH_UP_MS = 20;
 /** Latency assumed before the first answer (Genesys answers in ~50-200 ms). */
 const INITIAL_LATENCY_MS = 250;
 
@@ -107,6 +120,21 @@ interface Waiter {
   refuse(reason: unknown): void;
 }
 
+/**
+ * One controller per upstream quota (one for Genesys' client id, one for Okta's token): every call
+ * to that upstream goes through it, so it alone decides how fast the quota is spent.
+ *
+ * - Pace: requests leave one interval apart (virtual scheduling, GCRA) at the lower of the AIMD
+ *   rate and what the rate-limit headers' budget allows, never more in flight than rate × latency
+ *   with headroom (and `maxConcurrency`). Live before bulk.
+ * - Headers (quota-window.ts): the window's budget, less what is in flight and a small reserve, is
+ *   spent at up to twice the quota, then sends hold until the window (or, for a rolling limit, a
+ *   slot) frees. The count includes other consumers of the client id, so a shared quota is shared.
+ * - AIMD (aimd-rate.ts): slow start, then one multiplicative cut per congestion epoch, landing on
+ *   what the upstream accepted in the window that ran out; growth only under demand.
+ * - 429 (pause-gate.ts): the whole controller pauses until the retry time, however it was given,
+ *   or a learned, growing wait when none was; then it resumes at the pace, jittered, not in a burst.
+ */
 export function createRateController(options: RateControllerOptions): RateController {
   const { upstream } = options;
   const clock = options.clock ?? systemClock;
@@ -118,52 +146,51 @@ export function createRateController(options: RateControllerOptions): RateContro
   const maxThrottledAttempts = Math.max(1, options.maxThrottledAttempts ?? 10);
   const backoffBaseMs = options.backoffBaseMs ?? secondMs / 5;
   const backoffCapMs = options.backoffCapMs ?? 20 * secondMs;
-  const log = options.log;
-  const metrics = options.metrics;
 
   const queue = new LaneQueue<Waiter>();
   const aimd = new AimdRate({
     initialRate: options.initialRate ?? 5,
     minRate: options.minRate ?? 0.2,
     maxRate,
+    windowMs: WINDOW_SECONDS * secondMs,
   });
   const quota = new QuotaWindow();
-  const fallback = new FallbackWait(secondMs, random);
-  const meter = new DeliveryMeter(clock.now(), secondMs);
+  const pause = new PauseGate(secondMs, random);
+  const latency = new LatencyEstimate(INITIAL_LATENCY_MS);
+  const telemetry = new ControllerTelemetry(upstream, options.log, options.metrics);
   const closing = new AbortController();
-
-  let inFlight = 0;
+  const inFlight = new Set<Ticket>();
   let throttled = 0;
-  let latencyMs = INITIAL_LATENCY_MS;
+  let seeded = false;
   /** Virtual send time of the last request (GCRA): the next may go one interval later. */
   let lastSlot = Number.NEGATIVE_INFINITY;
-  let pausedUntil = 0;
-  let pausedAt = 0;
-  /** When the last pause ended: a 429 for a request sent before it is old news. */
-  let resumedAt = Number.NEGATIVE_INFINITY;
   let justResumed = false;
-  /** After a pause of guessed length, one request goes alone until one is not answered 429. */
-  let probing = false;
-  let seeded = false;
+  /** Requests were left waiting at the last send: a late next send is lag to catch up, not idleness. */
+  let backlogged = false;
   let wake: { at: number; abort: AbortController } | undefined;
-  let logged = { rate: aimd.rate, concurrency: 0, quota: 0 };
+  let lastPlanRate = Infinity;
+
+  const inFlightSentBefore = (time: number) => {
+    let sentBefore = 0;
+    for (const ticket of inFlight) if (ticket.sentAt < time) sentBefore += 1;
+    return sentBefore;
+  };
+
+  const effectiveRate = (planRate: number) => Math.max(Math.min(aimd.rate, planRate, maxRate), 1e-3);
 
   const pace = (now: number) => {
-    const plan = quota.plan(now, inFlight);
-    return {
-      rate: Math.max(Math.min(aimd.rate, plan.rate, maxRate), 1e-3),
-      holdUntil: plan.holdUntil,
-      rateBound: aimd.rate <= plan.rate,
-    };
+    const plan = quota.plan(now, inFlightSentBefore, latency.leadMs());
+    lastPlanRate = plan.rate;
+    return { rate: effectiveRate(plan.rate), holdUntil: plan.holdUntil, rateBound: aimd.rate <= plan.rate };
   };
 
   // Sized from the AIMD rate (not the budget's moment-to-moment pace) so it stays steady.
   const concurrency = () =>
-    probing
+    pause.probing
       ? 1
       : Math.min(
           maxConcurrency,
-          Math.ceil((Math.min(aimd.rate, maxRate) * latencyMs * CONCURRENCY_HEADROOM) / 1000) + 2,
+          Math.ceil((Math.min(aimd.rate, maxRate) * latency.slowMs() * CONCURRENCY_HEADROOM) / 1000) + 2,
         );
 
   const state = (): RateControllerState => {
@@ -173,32 +200,22 @@ export function createRateController(options: RateControllerOptions): RateContro
       upstream,
       rate: pace(now).rate,
       concurrency: concurrency(),
-      inFlight,
+      inFlight: inFlight.size,
       waiting: queue.size,
-      pausedUntil: pausedUntil > now ? pausedUntil : 0,
+      pausedUntil: pause.pausedUntil > now ? pause.pausedUntil : 0,
       throttled,
       cuts: aimd.cuts,
       ...(learnedQuota === undefined ? {} : { learnedQuota }),
     };
   };
 
-  const publish = () => {
-    if (metrics === undefined) return;
-    const s = state();
-    metrics.rate.set({ upstream }, s.rate);
-    metrics.concurrency.set({ upstream }, s.concurrency);
-    metrics.pausedUntil.set({ upstream }, s.pausedUntil / 1000);
-    metrics.waiting.set({ upstream }, s.waiting);
-  };
-
-  const logChanges = () => {
-    const cap = concurrency();
-    const rateMoved = Math.abs(aimd.rate - logged.rate) >= 0.1 * logged.rate;
-    const capMoved = Math.abs(cap - logged.concurrency) >= Math.max(2, 0.25 * logged.concurrency);
-    if (!rateMoved && !capMoved) return;
-    logged = { ...logged, rate: aimd.rate, concurrency: cap };
-    log?.info({ upstream, rate: round(aimd.rate), concurrency: cap }, "rate controller pace changed");
-  };
+  const publish = () =>
+    telemetry.gauges({
+      rate: effectiveRate(lastPlanRate),
+      concurrency: concurrency(),
+      pausedUntil: pause.pausedUntil > clock.now() ? pause.pausedUntil / 1000 : 0,
+      waiting: queue.size,
+    });
 
   const wakeAt = (at: number) => {
     if (wake !== undefined && wake.at <= at) return;
@@ -214,13 +231,6 @@ export function createRateController(options: RateControllerOptions): RateContro
     );
   };
 
-  const resume = (now: number) => {
-    log?.info({ upstream, pausedForMs: Math.round(now - pausedAt), rate: round(aimd.rate) }, "resumed");
-    pausedUntil = 0;
-    resumedAt = now;
-    justResumed = true;
-  };
-
   function pump(): void {
     dispatchReady();
     publish();
@@ -230,14 +240,16 @@ export function createRateController(options: RateControllerOptions): RateContro
   function dispatchReady(): void {
     while (!closing.signal.aborted && queue.size > 0) {
       const now = clock.now();
-      if (pausedUntil > 0) {
-        if (now < pausedUntil) return wakeAt(pausedUntil);
-        resume(now);
+      if (pause.pausedUntil > now) return wakeAt(pause.pausedUntil);
+      const pausedAt = pause.pausedAt;
+      if (pause.resumeIfDue(now)) {
+        telemetry.resumed(now - pausedAt, aimd.rate);
+        justResumed = true;
       }
       const { rate, holdUntil, rateBound } = pace(now);
       if (holdUntil > now) return wakeAt(holdUntil);
       const cap = concurrency();
-      if (inFlight >= cap) return; // a completion pumps again
+      if (inFlight.size >= cap) return; // a completion pumps again
       const interval = 1000 / rate;
       if (justResumed) {
         // The first send after a pause lands at a random point of one interval: replicas that
@@ -247,20 +259,25 @@ export function createRateController(options: RateControllerOptions): RateContro
       }
       const due = lastSlot + interval;
       if (due > now) return wakeAt(due);
-      // Catching up on a late timer is allowed for one interval at most: no bursts.
-      lastSlot = Math.max(due, now - interval);
+      // While a backlog waits, a late timer (a busy event loop, at a few ms per interval) keeps the
+      // schedule, so the rate holds, by letting a few requests catch up; after a quiet spell the
+      // schedule restarts from now, so new demand never leaves in a burst.
+      const tolerance = backlogged
+        ? Math.max(interval, Math.min(CATCH_UP_MS, CATCH_UP_INTERVALS * interval))
+        : 0;
+      lastSlot = Math.max(due, now - tolerance);
       const waiter = queue.shift();
       if (waiter === undefined) return;
-      inFlight += 1;
       const ticket: Ticket = {
         sentAt: now,
         epoch: aimd.epoch,
         rateAtSend: aimd.rate,
-        underDemand: queue.size > 0 || inFlight >= 0.8 * cap,
+        underDemand: queue.size > 0 || inFlight.size + 1 >= 0.8 * cap,
         rateBound,
-        probe: probing,
+        probe: pause.probing,
       };
-      meter.sent(now, ticket.underDemand);
+      inFlight.add(ticket);
+      backlogged = queue.size > 0;
       waiter.grant(ticket);
     }
   }
@@ -286,79 +303,45 @@ export function createRateController(options: RateControllerOptions): RateContro
       signal?.addEventListener("abort", onAbort, { once: true });
       queue.push(lane, waiter, front);
       pump();
-      publish();
     });
 
   /** Bookkeeping every answer (or failure) shares; the caller decides what it means, then pumps. */
   const settle = (ticket: Ticket, response: UpstreamResponse | undefined, now: number) => {
-    inFlight -= 1;
-    latencyMs += 0.2 * (now - ticket.sentAt - latencyMs);
-    metrics?.upstreamRequests.inc({ upstream, status: String(response?.status ?? 0) });
+    inFlight.delete(ticket);
+    latency.sample(now - ticket.sentAt);
+    telemetry.answered(response?.status ?? 0);
     const reading = response && readQuotaHeaders(response.headers, secondMs);
     if (reading === undefined) return;
-    quota.observe(reading, ticket.sentAt, now);
+    quota.observe(reading, ticket.sentAt, now, latency.slowMs());
     const learned = quota.learnedQuota();
     if (learned === undefined) return;
     if (!seeded) {
       seeded = true;
       aimd.seed(CEILING_OVER_QUOTA * learned);
     }
-    if (Math.abs(learned - logged.quota) >= 0.1 * logged.quota) {
-      logged = { ...logged, quota: learned };
-      log?.info({ upstream, learnedQuota: round(learned), allowed: reading.allowed }, "quota learned");
-    }
+    telemetry.quota(learned, reading.allowed);
   };
 
   const onThrottled = (ticket: Ticket, response: UpstreamResponse, now: number) => {
     throttled += 1;
-    metrics?.throttled.inc({ upstream });
-    const stale = ticket.sentAt < resumedAt;
-    const told = retryDelayMs(response, now, secondMs) ?? 0;
-    let until: number;
-    let guessed = false;
-    if (told > 0) {
-      // A request sent before the last pause ended was judged before it: its retry time counts from then.
-      until = (stale ? ticket.sentAt : now) + told;
-    } else if (stale) {
-      until = 0; // its window is the one we already waited out
-    } else {
-      // 0 or nothing usable: never retry at once. Wait for the window end the headers told, else
-      // for a learned wait that grows while 429s repeat; then probe with a single request.
-      until = now + (quota.resetInMs(now) ?? fallback.next(now));
-      guessed = true;
+    telemetry.throttled();
+    const change = pause.throttled(response, ticket.sentAt, now, quota.resetInMs(now));
+    const from = aimd.rate;
+    // A probe after a guessed pause only says the guess was short; when headers pace, what was
+    // accepted is the share they allowed, not the quota (see AimdRate.cut).
+    const windowLeftMs = quota.described() ? undefined : change.guessed ? 0 : change.until - now;
+    if (!ticket.probe && aimd.throttled(now, ticket.epoch, ticket.rateAtSend, windowLeftMs)) {
+      telemetry.cut(from, aimd.rate, aimd.knee);
     }
-    if (!ticket.probe && ticket.epoch === aimd.epoch) {
-      const from = aimd.rate;
-      const measured = meter.cycle(Math.max(until, now));
-      aimd.cut(ticket.rateAtSend, quota.active(now) ? undefined : measured);
-      metrics?.rateCuts.inc({ upstream });
-      logged = { ...logged, rate: aimd.rate };
-      log?.info(
-        { upstream, from: round(from), to: round(aimd.rate), measured: measured && round(measured) },
-        "rate cut after 429",
-      );
-    }
-    if (until > now && until > pausedUntil) {
-      if (pausedUntil === 0) {
-        log?.info(
-          { upstream, pauseMs: Math.round(until - now), retryTimeKnown: !guessed },
-          "paused after 429",
-        );
-      }
-      pausedUntil = until;
-    }
-    probing ||= guessed;
+    if (change.started) telemetry.paused(change.until - now, !change.guessed);
   };
 
   const onAccepted = (ticket: Ticket, now: number) => {
-    meter.accepted(ticket.sentAt);
-    if (ticket.probe && probing) {
-      probing = false;
-      fallback.recovered(now);
-    }
+    aimd.accept(now);
+    if (ticket.probe) pause.probed(now);
     if (ticket.underDemand && ticket.rateBound && !ticket.probe && ticket.epoch === aimd.epoch) {
       aimd.grow(now);
-      logChanges();
+      telemetry.pace(now, aimd.rate, concurrency());
     }
   };
 
@@ -405,7 +388,7 @@ export function createRateController(options: RateControllerOptions): RateContro
         if (throttledAttempts >= maxThrottledAttempts) {
           throw new ThrottledError(
             `${upstream} answered 429 to ${throttledAttempts} attempts of one request`,
-            Math.max(pausedUntil, now + secondMs),
+            Math.max(pause.pausedUntil, now + secondMs),
           );
         }
         continue;
@@ -440,10 +423,6 @@ export function createRateController(options: RateControllerOptions): RateContro
       publish();
     },
   };
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 function describe(error: unknown): string {

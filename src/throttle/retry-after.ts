@@ -23,9 +23,9 @@ const MESSAGE_SECONDS = /retry the request in\s*\[?\s*(\d+(?:\.\d+)?)\s*\]?\s*se
  */
 export function retryDelayMs(response: UpstreamResponse, nowMs: number, secondMs = 1000): number | undefined {
   let saidZero = false;
-  for (const delay of candidates(response, nowMs, secondMs)) {
-    if (delay === undefined) continue;
-    if (delay > 0) return Math.ceil(delay);
+  for (const delayMs of candidates(response, nowMs, secondMs)) {
+    if (delayMs === undefined) continue;
+    if (delayMs > 0) return Math.ceil(delayMs);
     saidZero = true;
   }
   return saidZero ? 0 : undefined;
@@ -59,7 +59,7 @@ function fromMessage(body: string, secondMs: number): number | undefined {
     // Not JSON (a proxy's HTML page, say): the raw text may still carry the sentence.
   }
   const match = MESSAGE_SECONDS.exec(text);
-  return match?.[1] === undefined ? undefined : Number(match[1]) * secondMs;
+  return match?.[1] === undefined ? undefined : seconds(match[1], secondMs);
 }
 
 function seconds(value: string | undefined, unitMs: number): number | undefined {

@@ -1,0 +1,85 @@
+import type { QuotaPlan } from "./quota-window.ts";
+
+/** Kept back for other consumers' requests that land between two of our readings. */
+const RESERVE_SHARE = 0.005;
+
+interface Reading {
+  allowed: number;
+  used: number;
+  /** When the answer that brought the reading arrived. */
+  at: number;
+}
+
+/**
+ * The budget of a rolling (sliding-log) limit: a slot frees when the request that took it is one
+ * window old, not all at once. From the count in the latest answer, it adds back our own requests
+ * that have aged out since and takes off the ones counted after it, so between readings it knows
+ * which slots have come free instead of guessing. Others' requests are not in our log: their slots
+ * are never assumed free early, so the estimate errs on the side of fewer 429s.
+ *
+ * A request's time in our log is when its answer arrived: the upstream counted it no later, so its
+ * slot frees no later than that plus the window length, and a request sent `leadMs` earlier (less
+ * than it takes to reach the upstream) finds it free. (Send times would be a round trip closer,
+ * but the trip varies, and a request that arrives before the slot frees is a 429.)
+ */
+export class RollingWindow {
+  /** Answer times of our counted requests over the last two windows, in order. */
+  private counted: number[] = [];
+  private head = 0;
+  private latest: Reading | undefined;
+
+  observe(allowed: number, used: number, receivedAt: number): void {
+    if (this.latest !== undefined && receivedAt < this.latest.at) return;
+    this.latest = { allowed, used, at: receivedAt };
+  }
+
+  /** One of our requests was counted by the upstream (answered with a reading, 429s included). */
+  countedAt(receivedAt: number): void {
+    this.counted.push(receivedAt);
+  }
+
+  /**
+   * Any free slot may be used at once, at up to `fastRate`: a slot left free is a request the window
+   * will never take back. An empty log (a burst's start) lets a whole window's allowance go early;
+   * a full one sends as slots come free, which is at the quota.
+   */
+  plan(now: number, inFlight: number, windowMs: number, fastRate: number, leadMs: number): QuotaPlan {
+    const r = this.latest;
+    if (r === undefined) return { rate: Infinity, holdUntil: 0 };
+    this.forget(now - 2 * windowMs);
+    // What matters is the window when a request sent now arrives, `leadMs` from now.
+    const windowStart = now + leadMs - windowMs;
+    // Counted at the reading and aged out since; counted after it and still in the window.
+    const aged = this.firstAfter(Math.min(r.at, windowStart)) - this.firstAfter(r.at - windowMs);
+    const since = this.counted.length - this.firstAfter(Math.max(r.at, windowStart));
+    const stillUsed = windowStart >= r.at ? 0 : r.used - Math.max(0, aged);
+    const reserve = Math.max(1, Math.ceil(r.allowed * RESERVE_SHARE));
+    const budget = r.allowed - stillUsed - since - inFlight - reserve;
+    if (budget >= 1) return { rate: fastRate, holdUntil: 0 };
+    // Others' slots free unseen: a fresh reading will show them; until one comes, poll at the pace
+    // one slot frees at the quota.
+    const ours = (this.counted[this.firstAfter(windowStart)] ?? Infinity) + windowMs - leadMs;
+    const poll = now + windowMs / r.allowed;
+    return { rate: Infinity, holdUntil: ours > now ? Math.min(ours, poll) : poll };
+  }
+
+  /** Index of the first logged time after `time` (the log's length if none). */
+  private firstAfter(time: number): number {
+    let lo = this.head;
+    let hi = this.counted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.counted[mid] ?? Infinity) > time) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  private forget(before: number): void {
+    while (this.head < this.counted.length && (this.counted[this.head] ?? Infinity) < before) this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.counted.length) {
+      this.counted = this.counted.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

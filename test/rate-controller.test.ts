@@ -375,6 +375,31 @@ describe("rate controller with rate-limit headers", () => {
     assert.ok(window.stats.windows.every((ours) => ours <= 20));
   });
 
+  it("keeps the end of a fixed window for live requests while bulk work holds for the reset", async () => {
+    const { clock, controller } = setup({ initialRate: 50, secondMs: 100 });
+    const window = windowedUpstream(clock, 40, 2_000, 100);
+    const upstream = fakeUpstream(clock, window.answer, 20);
+    burst(controller, upstream.send, 400, "bulk");
+    await clock.advance(4_500); // two windows seen reset whole: the limit is known to be fixed
+    const lastBulkSend = () =>
+      Math.max(...upstream.sent.filter((s) => s.id.startsWith("bulk")).map((s) => s.at));
+    let waited = 0;
+    while (clock.now() - lastBulkSend() < 300 && waited < 2_000) {
+      await clock.advance(50);
+      waited += 50;
+    }
+    assert.ok(clock.now() - lastBulkSend() >= 300, "bulk work is holding for the window's reset");
+    const arrived = clock.now();
+    const live = controller.run("live", upstream.send("live0"));
+    await clock.advance(150);
+    const sent = upstream.sent.find((s) => s.id === "live0");
+    assert.ok(sent, "the live request did not wait for the reset");
+    assert.ok(sent.at - arrived < 150);
+    assert.equal((await live).status, 200);
+    assert.equal(window.stats.throttled, 0);
+    controller.close();
+  });
+
   it("paces on Okta's X-Rate-Limit-* headers too", async () => {
     const clock = createManualClock(1_700_000_000_000);
     const controller = createRateController({ upstream: "okta", clock, initialRate: 50, random: () => 0.5 });

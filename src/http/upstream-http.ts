@@ -41,7 +41,6 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   return {
     async send(req) {
       const started = performance.now();
-      let status = 0;
       try {
         const res = await request(req.url, {
           method: req.method,
@@ -50,7 +49,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
           dispatcher: agent,
           signal: AbortSignal.timeout(options.timeoutMs * 2),
         });
-        status = res.statusCode;
+        const status = res.statusCode;
         const body = await readBody(res.body);
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(res.headers)) {
@@ -59,7 +58,6 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         }
         return { status, headers, body };
       } finally {
-        options.metrics?.upstreamRequests.inc({ upstream: options.upstream, status: String(status) });
         options.metrics?.upstreamDuration.observe(
           { upstream: options.upstream },
           (performance.now() - started) / 1000,

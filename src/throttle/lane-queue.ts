@@ -18,6 +18,11 @@ export class LaneQueue<T> {
     else this.lanes[lane].push(item);
   }
 
+  /** The lane the next shift() takes from. */
+  headLane(): Lane | undefined {
+    return this.lanes.live.length > 0 ? "live" : this.lanes.bulk.length > 0 ? "bulk" : undefined;
+  }
+
   shift(): T | undefined {
     return this.lanes.live.shift() ?? this.lanes.bulk.shift();
   }

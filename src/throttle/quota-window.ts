@@ -7,6 +7,12 @@ export interface QuotaPlan {
   rate: number;
   /** The window's budget is spent: send nothing before this epoch ms. 0 = not holding. */
   holdUntil: number;
+  /**
+   * Bulk work holds until this epoch ms (0 = not holding): what is left of the window is kept for
+   * live requests, so a reconcile that spends a window early cannot make a live change wait for
+   * the reset (up to a minute at Genesys' real window).
+   */
+  bulkHoldUntil?: number;
 }
 
 interface Window {
@@ -24,6 +30,8 @@ interface Window {
 }
 
 const UNCONSTRAINED: QuotaPlan = { rate: Infinity, holdUntil: 0 };
+/** Share of every fixed window that bulk work may not spend: live requests never wait for the reset. */
+const LIVE_SHARE = 0.05;
 /** Never spread the budget over less than this, so the window's last moments cannot ask for a huge rate. */
 const MIN_SPREAD_MS = 100;
 /** Kept back from every window for other consumers' requests that land between two of our readings. */
@@ -134,8 +142,13 @@ export class QuotaWindow {
     const reserve = Math.max(1, Math.ceil(w.allowed * RESERVE_SHARE));
     const budget = w.allowed - w.used - inFlightSentBefore(cutoff) - reserve;
     if (budget < 1) return { rate: Infinity, holdUntil: cutoff };
+    const liveShare = Math.max(2, Math.ceil(w.allowed * LIVE_SHARE));
     const spread = (budget * 1000) / Math.max(MIN_SPREAD_MS, cutoff - now);
-    return { rate: Math.max(spread, FRONT_LOAD * quota), holdUntil: 0 };
+    return {
+      rate: Math.max(spread, FRONT_LOAD * quota),
+      holdUntil: 0,
+      bulkHoldUntil: budget <= liveShare ? cutoff : 0,
+    };
   }
 
   /** Milliseconds until the window is expected to reset, when the headers tell; for 429s that do not say. */

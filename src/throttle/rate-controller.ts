@@ -181,7 +181,12 @@ export function createRateController(options: RateControllerOptions): RateContro
   const pace = (now: number) => {
     const plan = quota.plan(now, inFlightSentBefore, latency.leadMs());
     lastPlanRate = plan.rate;
-    return { rate: effectiveRate(plan.rate), holdUntil: plan.holdUntil, rateBound: aimd.rate <= plan.rate };
+    return {
+      rate: effectiveRate(plan.rate),
+      holdUntil: plan.holdUntil,
+      bulkHoldUntil: plan.bulkHoldUntil ?? 0,
+      rateBound: aimd.rate <= plan.rate,
+    };
   };
 
   // Sized from the AIMD rate (not the budget's moment-to-moment pace) so it stays steady.
@@ -246,8 +251,9 @@ export function createRateController(options: RateControllerOptions): RateContro
         telemetry.resumed(now - pausedAt, aimd.rate);
         justResumed = true;
       }
-      const { rate, holdUntil, rateBound } = pace(now);
+      const { rate, holdUntil, bulkHoldUntil, rateBound } = pace(now);
       if (holdUntil > now) return wakeAt(holdUntil);
+      if (bulkHoldUntil > now && queue.headLane() === "bulk") return wakeAt(bulkHoldUntil);
       const cap = concurrency();
       if (inFlight.size >= cap) return; // a completion pumps again
       const interval = 1000 / rate;

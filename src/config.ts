@@ -58,10 +58,10 @@ const envSchema = z.object({
     .min(16, { error: "must be at least 16 characters when set" })
     .optional()
     .or(z.literal("").transform(() => undefined)),
-  GENESYS_MAX_CONCURRENCY: positiveInt(8),
+  GENESYS_MAX_CONCURRENCY: positiveInt(16),
   GENESYS_INITIAL_RATE: z.coerce.number().positive().default(3),
   OKTA_MAX_CONCURRENCY: positiveInt(8),
-  SYNC_CONCURRENCY: positiveInt(16),
+  SYNC_CONCURRENCY: positiveInt(32),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   HTTP_TIMEOUT_MS: positiveInt(15_000),
 });

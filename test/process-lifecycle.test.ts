@@ -10,7 +10,7 @@ import type { OktaSystemLogEvent } from "../src/sim/okta-events.ts";
 import { startOktaSimulator, type OktaSimulator } from "../src/sim/okta-simulator.ts";
 import { openSqliteStore } from "../src/store/sqlite-store.ts";
 import { spawnBridge, waitFor } from "./support/child-bridge.ts";
-import { GENESYS_CLIENT, GENESYS_SECRET, HOOK_SECRET, OKTA_TOKEN } from "./support/harness.ts";
+import { bridgeEnv, GENESYS_CLIENT, GENESYS_SECRET, HOOK_SECRET, OKTA_TOKEN } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 
 let okta: OktaSimulator;
@@ -30,19 +30,8 @@ after(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function bridgeEnv(dataDir: string): Record<string, string> {
-  return {
-    OKTA_HOOK_SECRET: HOOK_SECRET,
-    OKTA_ORG_URL: okta.url,
-    OKTA_API_TOKEN: OKTA_TOKEN,
-    GENESYS_API_URL: genesys.url,
-    GENESYS_LOGIN_URL: genesys.url,
-    GENESYS_CLIENT_ID: GENESYS_CLIENT,
-    GENESYS_CLIENT_SECRET: GENESYS_SECRET,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "info",
-    SHUTDOWN_GRACE_MS: "1500",
-  };
+function childEnv(dataDir: string): Record<string, string> {
+  return { ...bridgeEnv(okta.url, genesys.url, dataDir), LOG_LEVEL: "info", SHUTDOWN_GRACE_MS: "1500" };
 }
 
 function burst(from: number, count: number): OktaSystemLogEvent[] {
@@ -60,7 +49,7 @@ const inStep = () => diffDirectories(okta.users(), genesys.users()).differences.
 test("SIGKILL mid-burst loses nothing that was acknowledged: a restart on the same DATA_DIR finishes it", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "bridge-kill-"));
   dirs.push(dataDir);
-  const first = await spawnBridge(bridgeEnv(dataDir));
+  const first = await spawnBridge(childEnv(dataDir));
   const deliveries = await deliverToHook(`${first.url}/okta/events`, HOOK_SECRET, burst(0, 400), {
     batchSize: 50,
   });
@@ -74,7 +63,7 @@ test("SIGKILL mid-burst loses nothing that was acknowledged: a restart on the sa
   assert.equal(signal, "SIGKILL");
   assert.equal(inStep(), false, "the kill came mid-way");
 
-  const second = await spawnBridge(bridgeEnv(dataDir));
+  const second = await spawnBridge(childEnv(dataDir));
   try {
     await waitFor(inStep, 60_000, "Genesys to match Okta after the restart");
   } finally {
@@ -87,7 +76,7 @@ test("SIGKILL mid-burst loses nothing that was acknowledged: a restart on the sa
 test("SIGTERM drains: not ready at once, exits 0, leaves the rest pending for the next start", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "bridge-term-"));
   dirs.push(dataDir);
-  const first = await spawnBridge(bridgeEnv(dataDir));
+  const first = await spawnBridge(childEnv(dataDir));
   const writesBefore = genesys.stats().writes;
   await deliverToHook(`${first.url}/okta/events`, HOOK_SECRET, burst(1000, 300), { batchSize: 100 });
   await waitFor(() => genesys.stats().writes >= writesBefore + 20, 20_000, "some writes");
@@ -107,7 +96,7 @@ test("SIGTERM drains: not ready at once, exits 0, leaves the rest pending for th
   await store.close();
   assert.ok(left.pending > 0, "unfinished users stay pending in the store");
 
-  const second = await spawnBridge(bridgeEnv(dataDir));
+  const second = await spawnBridge(childEnv(dataDir));
   try {
     await waitFor(inStep, 60_000, "Genesys to match Okta after the restart");
   } finally {

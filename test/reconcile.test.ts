@@ -16,14 +16,7 @@ import type { PendingWork } from "../src/store/store.ts";
 import { createDispatcher } from "../src/sync/dispatcher.ts";
 import { mapOktaUser } from "../src/sync/scim-mapping.ts";
 import type { SyncResult } from "../src/sync/sync-user.ts";
-import {
-  GENESYS_CLIENT,
-  GENESYS_SECRET,
-  HOOK_SECRET,
-  OKTA_TOKEN,
-  startHarness,
-  type Harness,
-} from "./support/harness.ts";
+import { bridgeEnv, startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 
 let h: Harness | undefined;
@@ -182,16 +175,7 @@ test("npm run reconcile prints the plan on --dry-run without touching DATA_DIR, 
   const d = driftedDirectories(okta, genesys);
   // The CLI reads the service's configuration from the environment.
   const dataDir = mkdtempSync(join(tmpdir(), "reconcile-cli-"));
-  const env = {
-    OKTA_HOOK_SECRET: HOOK_SECRET,
-    OKTA_ORG_URL: okta.url,
-    OKTA_API_TOKEN: OKTA_TOKEN,
-    GENESYS_API_URL: genesys.url,
-    GENESYS_LOGIN_URL: genesys.url,
-    GENESYS_CLIENT_ID: GENESYS_CLIENT,
-    GENESYS_CLIENT_SECRET: GENESYS_SECRET,
-    DATA_DIR: dataDir,
-  };
+  const env = bridgeEnv(okta.url, genesys.url, dataDir);
   try {
     const dry = await runCli(["--dry-run", "--sample", "1"], env);
     assert.equal(dry.code, 0, dry.stderr);

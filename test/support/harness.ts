@@ -23,6 +23,20 @@ export const OKTA_TOKEN = "test-okta-api-token-00aa11bb22";
 export const GENESYS_CLIENT = "test-client";
 export const GENESYS_SECRET = "test-client-secret-99zz88yy";
 
+/** The environment a bridge needs to run against the simulators at these URLs. */
+export function bridgeEnv(oktaUrl: string, genesysUrl: string, dataDir: string): Record<string, string> {
+  return {
+    OKTA_HOOK_SECRET: HOOK_SECRET,
+    OKTA_ORG_URL: oktaUrl,
+    OKTA_API_TOKEN: OKTA_TOKEN,
+    GENESYS_API_URL: genesysUrl,
+    GENESYS_LOGIN_URL: genesysUrl,
+    GENESYS_CLIENT_ID: GENESYS_CLIENT,
+    GENESYS_CLIENT_SECRET: GENESYS_SECRET,
+    DATA_DIR: dataDir,
+  };
+}
+
 export interface Harness {
   okta: OktaSimulator;
   genesys: GenesysSimulator;
@@ -65,14 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const config = loadConfig({
-    OKTA_HOOK_SECRET: HOOK_SECRET,
-    OKTA_ORG_URL: okta.url,
-    OKTA_API_TOKEN: OKTA_TOKEN,
-    GENESYS_API_URL: genesys.url,
-    GENESYS_LOGIN_URL: genesys.url,
-    GENESYS_CLIENT_ID: GENESYS_CLIENT,
-    GENESYS_CLIENT_SECRET: GENESYS_SECRET,
-    DATA_DIR: dataDir,
+    ...bridgeEnv(okta.url, genesys.url, dataDir),
     LOG_LEVEL: "debug",
     HOST: "127.0.0.1",
     PORT: "0",

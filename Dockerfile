@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript and build better-sqlite3 from source.
-FROM node:24-bookworm-slim AS build
+# Build stage: compile TypeScript and build better-sqlite3 from source. `lts` is the current Node LTS
+# line, as the project promises; pin a digest in your own registry for reproducible images.
+FROM node:lts-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,7 +11,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled code only, as a non-root user.
-FROM node:24-bookworm-slim
+FROM node:lts-slim
 ENV NODE_ENV=production PORT=8080 DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -31,7 +31,8 @@ const envSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   OKTA_HOOK_SECRET: z
     .string({ error: "is required: the exact header value Okta sends with every event hook delivery" })
-    .min(16, { error: "must be at least 16 characters so it cannot be guessed" }),
+    // Okta accepts any value; a short one is allowed but warned about at start (main.ts).
+    .min(1, { error: "must not be empty: the exact header value Okta sends with every delivery" }),
   OKTA_HOOK_HEADER: z
     .string()
     .regex(/^[A-Za-z0-9-]+$/, { error: "must be an HTTP header name, e.g. authorization" })
@@ -53,11 +54,7 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((v) => parseTrustProxy(v)),
-  ADMIN_TOKEN: z
-    .string()
-    .min(16, { error: "must be at least 16 characters when set" })
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  ADMIN_TOKEN: optionalString,
   GENESYS_MAX_CONCURRENCY: positiveInt(16),
   GENESYS_INITIAL_RATE: z.coerce.number().positive().default(3),
   OKTA_MAX_CONCURRENCY: positiveInt(8),
@@ -91,6 +88,25 @@ export interface Config {
     shutdownGraceMs: number;
     httpTimeoutMs: number;
   };
+}
+
+/** Secrets shorter than this can be guessed; they are accepted with a warning. */
+export const RECOMMENDED_SECRET_LENGTH = 16;
+
+/** Settings that work but deserve a word in the log. Never includes a secret's value. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.hook.secret.length < RECOMMENDED_SECRET_LENGTH) {
+    warnings.push(
+      `OKTA_HOOK_SECRET is shorter than ${RECOMMENDED_SECRET_LENGTH} characters: use a long random value`,
+    );
+  }
+  if (config.adminToken !== undefined && config.adminToken.length < RECOMMENDED_SECRET_LENGTH) {
+    warnings.push(
+      `ADMIN_TOKEN is shorter than ${RECOMMENDED_SECRET_LENGTH} characters: use a long random value`,
+    );
+  }
+  return warnings;
 }
 
 export class ConfigError extends Error {

@@ -1,5 +1,5 @@
 import { createBridge } from "./bridge.ts";
-import { ConfigError, configSecrets, loadConfig } from "./config.ts";
+import { ConfigError, configSecrets, configWarnings, loadConfig } from "./config.ts";
 import { loadDotEnv } from "./dot-env.ts";
 import { createLogger } from "./log.ts";
 
@@ -16,6 +16,7 @@ async function main() {
     throw error;
   }
   const log = createLogger({ level: config.logLevel, secrets: configSecrets(config) });
+  for (const warning of configWarnings(config)) log.warn(warning);
   const bridge = createBridge({ config, log });
   const { url } = await bridge.listen();
   log.info({ url, dataDir: config.dataDir }, "okta-genesys-bridge listening");

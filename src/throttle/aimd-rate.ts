@@ -1,3 +1,5 @@
+import { TimeLog } from "./time-log.ts";
+
 export interface AimdRateOptions {
   initialRate: number;
   minRate: number;
@@ -60,8 +62,7 @@ export class AimdRate {
   private probingMs = 0;
   private lastGrowthAt: number | undefined;
   /** Answer times of accepted requests over the last window, oldest first. */
-  private accepted: number[] = [];
-  private head = 0;
+  private readonly accepted = new TimeLog();
   private firstAcceptedAt: number | undefined;
   private lastCutAt = Number.NEGATIVE_INFINITY;
   private settledAt = Number.NEGATIVE_INFINITY;
@@ -79,10 +80,10 @@ export class AimdRate {
 
   /** Requests per second accepted over the last `spanMs` (or since the first, if that is shorter). */
   acceptedRate(now: number, spanMs = this.options.windowMs): number {
-    this.forget(now - this.options.windowMs);
+    this.accepted.forget(now - this.options.windowMs, true);
     const since = Math.max(now - spanMs, this.firstAcceptedAt ?? now);
     const ms = now - since;
-    return ms > 0 ? ((this.accepted.length - this.firstAfter(since)) * 1000) / ms : 0;
+    return ms > 0 ? (this.accepted.countAfter(since) * 1000) / ms : 0;
   }
 
   /** A request sent under demand, while this rate was what held it back, succeeded. */
@@ -142,8 +143,8 @@ export class AimdRate {
       // Sending for less than that: what was accepted only says how fast we sent.
       const sendingMs = now - (this.firstAcceptedAt ?? now);
       const overMs = sendingMs < spentOverMs ? sendingMs : windowMs;
-      this.forget(now - windowMs);
-      const accepted = this.accepted.length - this.firstAfter(now - Math.min(spentOverMs, sendingMs));
+      this.accepted.forget(now - windowMs, true);
+      const accepted = this.accepted.countAfter(now - Math.min(spentOverMs, sendingMs));
       if (accepted >= MIN_ACCEPTED_TO_MEASURE) base = Math.min(rateAtSend, (accepted * 1000) / overMs);
     }
     this.rate = clamp(Math.min(this.rate, DECREASE * base), this.options.minRate, this.options.maxRate);
@@ -159,27 +160,6 @@ export class AimdRate {
     this.slowStart = false;
     this.knee = Math.max(this.knee, rate);
     this.rate = clamp(Math.max(this.rate, rate), this.options.minRate, this.options.maxRate);
-  }
-
-  /** Index of the first answer time after `time`: answer times only grow, so the log is sorted. */
-  private firstAfter(time: number): number {
-    let lo = this.head;
-    let hi = this.accepted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.accepted[mid] ?? Infinity) > time) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  private forget(before: number): void {
-    while (this.head < this.accepted.length && (this.accepted[this.head] ?? Infinity) <= before)
-      this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.accepted.length) {
-      this.accepted = this.accepted.slice(this.head);
-      this.head = 0;
-    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { QuotaPlan } from "./quota-window.ts";
+import { TimeLog } from "./time-log.ts";
 
 /** Kept back for other consumers' requests that land between two of our readings. */
 const RESERVE_SHARE = 0.005;
@@ -24,8 +25,7 @@ interface Reading {
  */
 export class RollingWindow {
   /** Answer times of our counted requests over the last two windows, in order. */
-  private counted: number[] = [];
-  private head = 0;
+  private readonly counted = new TimeLog();
   private latest: Reading | undefined;
 
   observe(allowed: number, used: number, receivedAt: number): void {
@@ -46,40 +46,21 @@ export class RollingWindow {
   plan(now: number, inFlight: number, windowMs: number, fastRate: number, leadMs: number): QuotaPlan {
     const r = this.latest;
     if (r === undefined) return { rate: Infinity, holdUntil: 0 };
-    this.forget(now - 2 * windowMs);
+    this.counted.forget(now - 2 * windowMs);
     // What matters is the window when a request sent now arrives, `leadMs` from now.
     const windowStart = now + leadMs - windowMs;
     // Counted at the reading and aged out since; counted after it and still in the window.
-    const aged = this.firstAfter(Math.min(r.at, windowStart)) - this.firstAfter(r.at - windowMs);
-    const since = this.counted.length - this.firstAfter(Math.max(r.at, windowStart));
+    const aged =
+      this.counted.countAfter(r.at - windowMs) - this.counted.countAfter(Math.min(r.at, windowStart));
+    const since = this.counted.countAfter(Math.max(r.at, windowStart));
     const stillUsed = windowStart >= r.at ? 0 : r.used - Math.max(0, aged);
     const reserve = Math.max(1, Math.ceil(r.allowed * RESERVE_SHARE));
     const budget = r.allowed - stillUsed - since - inFlight - reserve;
     if (budget >= 1) return { rate: fastRate, holdUntil: 0 };
     // Others' slots free unseen: a fresh reading will show them; until one comes, poll at the pace
     // one slot frees at the quota.
-    const ours = (this.counted[this.firstAfter(windowStart)] ?? Infinity) + windowMs - leadMs;
+    const ours = (this.counted.firstTimeAfter(windowStart) ?? Infinity) + windowMs - leadMs;
     const poll = now + windowMs / r.allowed;
     return { rate: Infinity, holdUntil: ours > now ? Math.min(ours, poll) : poll };
-  }
-
-  /** Index of the first logged time after `time` (the log's length if none). */
-  private firstAfter(time: number): number {
-    let lo = this.head;
-    let hi = this.counted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.counted[mid] ?? Infinity) > time) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  private forget(before: number): void {
-    while (this.head < this.counted.length && (this.counted[this.head] ?? Infinity) < before) this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.counted.length) {
-      this.counted = this.counted.slice(this.head);
-      this.head = 0;
-    }
   }
 }

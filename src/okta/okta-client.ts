@@ -40,7 +40,7 @@ export function createOktaClient(options: OktaClientOptions): OktaClient {
       const res = await get(lane, `${options.orgUrl}/api/v1/users/${encodeURIComponent(id)}`);
       if (res.status === 404) return undefined;
       if (res.status !== 200) throw oktaError(res.status, res.body, `reading user ${id}`);
-      return parseUser(res.body);
+      return parseUser(JSON.parse(res.body));
     },
     async *listUsers(lane, listOptions = {}) {
       let from: string | undefined;
@@ -62,13 +62,13 @@ export function createOktaClient(options: OktaClientOptions): OktaClient {
       const res = await get(lane, url);
       if (res.status !== 200) throw oktaError(res.status, res.body, "listing users");
       const page = JSON.parse(res.body) as unknown[];
-      return { users: page.map((u) => parseUser(JSON.stringify(u))), next: nextLink(res.headers["link"]) };
+      return { users: page.map(parseUser), next: nextLink(res.headers["link"]) };
     },
   };
 }
 
-function parseUser(body: string): OktaUser {
-  const parsed = oktaUserSchema.safeParse(JSON.parse(body));
+function parseUser(json: unknown): OktaUser {
+  const parsed = oktaUserSchema.safeParse(json);
   if (!parsed.success) {
     throw new PermanentError(
       `Okta returned a user the bridge cannot read: ${parsed.error.issues[0]?.message}`,

@@ -1,15 +1,10 @@
 import { systemClock, type Clock } from "../clock.ts";
 import type { HookDeliveryReport } from "../okta/hook-receiver.ts";
 
-export interface RecentDelivery {
+/** A hook delivery's report as the page shows it: when, and its event types summarised. */
+export interface RecentDelivery extends Omit<HookDeliveryReport, "eventTypes"> {
   /** Epoch ms the delivery was answered. */
   at: number;
-  status: number;
-  events: number;
-  stored: number;
-  duplicates: number;
-  ignored: number;
-  users: number;
   /** Most frequent first, at most MAX_TYPES entries (the rest are summed into "other"). */
   eventTypes: { type: string; count: number }[];
 }

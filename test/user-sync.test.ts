@@ -182,6 +182,24 @@ test("an update for a user the bridge never wrote costs one lookup, then the wri
   assert.equal(h.genesys.stats().writes, 1);
 });
 
+test("an update for an unknown user that is inactive in Genesys never repeats a lookup", async () => {
+  h = await startHarness();
+  const { user } = h.okta.createUser(person(11));
+  h.genesys.seedUser({
+    userName: "user11@example.com",
+    displayName: "Parked",
+    externalId: user.id,
+    active: false,
+  });
+  await h.deliver(h.okta.updateProfile(user.id, { title: "Back" }).events);
+  await assertInStep(h);
+  const stats = h.genesys.stats();
+  // userName (empty: inactive users are hidden) → POST 409 → externalId → userName among inactive → PUT.
+  assert.equal(stats.byStatus["409"], 1);
+  assert.equal(stats.lookups, 3);
+  assert.equal(stats.writes, 1);
+});
+
 test("a restarted bridge on the same DATA_DIR finishes the pending work", async () => {
   h = await startHarness({ genesys: { rateLimit: { limit: 10, windowMs: 1000 } } });
   const created = [];

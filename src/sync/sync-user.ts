@@ -38,6 +38,8 @@ export async function syncUser(work: PendingWork, deps: SyncDeps): Promise<SyncR
   if (record?.genesysId && record.bodyHash === bodyHash && !record.deleted) return "unchanged";
 
   let genesysId = record?.deleted ? undefined : record?.genesysId;
+  const byUserName = `userName eq ${scimString(user.userName)}`;
+  const lookedUp = new Set<string>(); // filters already answered empty: asking again costs quota
   if (genesysId) {
     if ((await deps.genesys.replaceUser(genesysId, user, lane)) === "ok") {
       await deps.users.save({ oktaUserId, genesysId, bodyHash, deleted: false });
@@ -46,7 +48,8 @@ export async function syncUser(work: PendingWork, deps: SyncDeps): Promise<SyncR
     genesysId = undefined; // deleted in Genesys behind our back: create it again below
   } else if (!work.created && !record) {
     // An update for a user the bridge has never written: one lookup decides between PUT and POST.
-    genesysId = (await deps.genesys.findUsers(`userName eq ${scimString(user.userName)}`, lane))[0]?.id;
+    genesysId = (await deps.genesys.findUsers(byUserName, lane))[0]?.id;
+    lookedUp.add(byUserName);
     if (genesysId) {
       await putOrFail(deps, genesysId, user, lane);
       await deps.users.save({ oktaUserId, genesysId, bodyHash, deleted: false });
@@ -60,7 +63,7 @@ export async function syncUser(work: PendingWork, deps: SyncDeps): Promise<SyncR
     return "created";
   }
   // The userName is taken: most often by this very user (created before the bridge knew its id).
-  const existing = await findExisting(deps.genesys, user, lane);
+  const existing = await findExisting(deps.genesys, user, lane, lookedUp);
   if (!existing) {
     throw new PermanentError(
       `Genesys says userName ${user.userName} is taken, but no user with it can be found`,
@@ -94,6 +97,7 @@ async function findExisting(
   genesys: GenesysClient,
   user: ScimUser,
   lane: PendingWork["lane"],
+  alreadyEmpty: ReadonlySet<string>,
 ): Promise<ScimUserResource | undefined> {
   const filters = [
     `userName eq ${scimString(user.userName)}`,
@@ -102,6 +106,7 @@ async function findExisting(
     `externalId eq ${scimString(user.externalId)} and active eq false`,
   ];
   for (const filter of filters) {
+    if (alreadyEmpty.has(filter)) continue;
     const found = (await genesys.findUsers(filter, lane))[0];
     if (found) return found;
   }

@@ -4,7 +4,7 @@ import { runFixedRate } from "./baselines/fixed-rate.ts";
 import { runForumScript } from "./baselines/forum-script.ts";
 import { runParallelWorkers } from "./baselines/parallel-workers.ts";
 import { createScimWriter, type ScimWriter } from "./baselines/scim-writer.ts";
-import type { OktaSimulator } from "../src/sim/okta-simulator.ts";
+import type { OktaSimulator } from "../sim/okta-simulator.ts";
 import { GENESYS_CLIENT, GENESYS_SECRET, startBenchEnv, startBenchOkta, type BenchEnv } from "./bench-env.ts";
 import type { RunOptions } from "./bridge-run.ts";
 import { measureRun, watchBound, type RunResult } from "./run-result.ts";

@@ -1,5 +1,5 @@
-import { startGenesysSimulator, type GenesysSimulator } from "../src/sim/genesys-simulator.ts";
-import { startOktaSimulator, type OktaSimulator } from "../src/sim/okta-simulator.ts";
+import { startGenesysSimulator, type GenesysSimulator } from "../sim/genesys-simulator.ts";
+import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
 import { scaledClock, type ScaledClock } from "./scaled-clock.ts";
 import { quotaPerSecond, type Scenario } from "./scenarios.ts";
 

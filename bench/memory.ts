@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { deliverToHook } from "../src/sim/okta-hook-delivery.ts";
-import { OktaEventFactory, type OktaSystemLogEvent } from "../src/sim/okta-events.ts";
-import { oktaId } from "../src/sim/okta-user.ts";
+import { deliverToHook } from "../sim/okta-hook-delivery.ts";
+import { OktaEventFactory, type OktaSystemLogEvent } from "../sim/okta-events.ts";
+import { oktaId } from "../sim/okta-user.ts";
 
 export interface MemoryResult {
   users: number;

@@ -1,5 +1,5 @@
 import { formatProgress } from "../src/reconcile/reconcile-progress.ts";
-import { runReconcileBench, type ReconcileBenchOptions } from "../src/reconcile/reconcile-bench.ts";
+import { runReconcileBench, type ReconcileBenchOptions } from "./reconcile-workload.ts";
 
 /**
  * `npx tsx bench/reconcile-bench.ts [--users 5000] [--differing 0.2] [--limit 300] [--window-ms 6000]`:

@@ -1,27 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { runReconcileBench } from "./reconcile-workload.ts";
 import { renderTable } from "./table.ts";
 
-/**
- * The reconcile row is another engineer's: runReconcileBench(options), exported by
- * bench/reconcile-bench.ts or, where that file is only a CLI around it, by
- * src/reconcile/reconcile-bench.ts. HOOK: until one of them exports it, the section says so. The
- * export is looked for in the source first, because importing a CLI script would run it.
- */
+/** The reconcile row: a full reconcile of a drifted directory (bench/reconcile-workload.ts). */
 export async function runReconcileRow(options: { quick: boolean }): Promise<string> {
-  const candidates = ["./reconcile-bench.ts", "../src/reconcile/reconcile-bench.ts"].map((p) =>
-    fileURLToPath(new URL(p, import.meta.url)),
-  );
-  const exporting =
-    /export\s+(async\s+)?function\s+runReconcileBench\b|export\s*\{[^}]*\brunReconcileBench\b/;
-  const path = candidates.find((p) => existsSync(p) && exporting.test(readFileSync(p, "utf8")));
-  if (path === undefined) return "_Not run: no runReconcileBench export in bench/reconcile-bench.ts yet._";
-  const module = (await import(pathToFileURL(path).href)) as {
-    runReconcileBench: (options: Record<string, unknown>) => Promise<unknown>;
-  };
   try {
-    const figures = await module.runReconcileBench(options.quick ? { users: 1_000 } : {});
-    return `From \`runReconcileBench\` in ${path.slice(path.indexOf("/bench/") >= 0 ? path.indexOf("/bench/") + 1 : path.indexOf("/src/") + 1)}, default options${options.quick ? " but 1,000 users" : ""}:\n\n${renderFigures(figures)}`;
+    const figures = await runReconcileBench(options.quick ? { users: 1_000 } : {});
+    return `From \`runReconcileBench\` in bench/reconcile-workload.ts, default options${options.quick ? " but 1,000 users" : ""}:\n\n${renderFigures(figures)}`;
   } catch (error) {
     return `_Failed: ${error instanceof Error ? error.message : String(error)}_`;
   }

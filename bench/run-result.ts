@@ -1,4 +1,4 @@
-import { diffDirectories } from "../src/sim/directory-diff.ts";
+import { diffDirectories } from "../sim/directory-diff.ts";
 import type { BenchEnv } from "./bench-env.ts";
 import { quotaPerSecond, unsharedIdealMs } from "./scenarios.ts";
 

@@ -1,4 +1,4 @@
-import type { GenesysRateLimitOptions } from "../src/sim/genesys-simulator.ts";
+import type { GenesysRateLimitOptions } from "../sim/genesys-simulator.ts";
 
 /**
  * The conditions every contender is run under. Genesys' quota is 300 requests per 60 s per OAuth

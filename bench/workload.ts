@@ -1,7 +1,7 @@
 import type { ScimUser } from "../src/genesys/scim-user.ts";
 import { oktaUserSchema } from "../src/okta/okta-user.ts";
-import type { OktaSystemLogEvent } from "../src/sim/okta-events.ts";
-import type { OktaProfile, OktaProfileChanges, OktaSimulator } from "../src/sim/okta-simulator.ts";
+import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
+import type { OktaProfile, OktaProfileChanges, OktaSimulator } from "../sim/okta-simulator.ts";
 import { mapOktaUser, scimBodyHash } from "../src/sync/scim-mapping.ts";
 
 /**

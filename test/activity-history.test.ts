@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createActivityHistory, type ActivityTotals } from "../src/status/activity-history.ts";
-import { createManualClock } from "../src/throttle/manual-clock.ts";
+import { createManualClock } from "./support/manual-clock.ts";
 
 test("activity lands in the bucket of the time it was sampled, and old buckets fall off the ring", async () => {
   const clock = createManualClock(1_000_000);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
-import { diffDirectories } from "../src/sim/directory-diff.ts";
+import { diffDirectories } from "../sim/directory-diff.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 

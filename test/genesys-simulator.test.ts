@@ -4,7 +4,7 @@ import {
   startGenesysSimulator,
   type GenesysSimulator,
   type GenesysSimulatorOptions,
-} from "../src/sim/genesys-simulator.ts";
+} from "../sim/genesys-simulator.ts";
 
 const USERS = "/api/v2/scim/v2/users";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

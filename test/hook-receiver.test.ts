@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { hookEnvelope, verifyHook } from "../src/sim/okta-hook-delivery.ts";
+import { hookEnvelope, verifyHook } from "../sim/okta-hook-delivery.ts";
 import { HOOK_SECRET, startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { diffDirectories } from "../src/sim/directory-diff.ts";
-import { hookEnvelope } from "../src/sim/okta-hook-delivery.ts";
+import { diffDirectories } from "../sim/directory-diff.ts";
+import { hookEnvelope } from "../sim/okta-hook-delivery.ts";
 import { HOOK_SECRET, startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { ShuttingDownError, ThrottledError, UpstreamUnavailableError } from "../src/errors.ts";
 import { createLogger } from "../src/log.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { createManualClock, type ManualClock } from "../src/throttle/manual-clock.ts";
+import { createManualClock, type ManualClock } from "./support/manual-clock.ts";
 import {
   createRateController,
   type Lane,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
-import { diffDirectories } from "../src/sim/directory-diff.ts";
-import type { GenesysFault } from "../src/sim/genesys-simulator.ts";
-import type { OktaFault } from "../src/sim/okta-simulator.ts";
+import { diffDirectories } from "../sim/directory-diff.ts";
+import type { GenesysFault } from "../sim/genesys-simulator.ts";
+import type { OktaFault } from "../sim/okta-simulator.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 

@@ -9,14 +9,14 @@ import {
   startGenesysSimulator,
   type GenesysSimulator,
   type GenesysSimulatorOptions,
-} from "../../src/sim/genesys-simulator.ts";
-import { deliverToHook, type HookDelivery } from "../../src/sim/okta-hook-delivery.ts";
-import type { OktaSystemLogEvent } from "../../src/sim/okta-events.ts";
+} from "../../sim/genesys-simulator.ts";
+import { deliverToHook, type HookDelivery } from "../../sim/okta-hook-delivery.ts";
+import type { OktaSystemLogEvent } from "../../sim/okta-events.ts";
 import {
   startOktaSimulator,
   type OktaSimulator,
   type OktaSimulatorOptions,
-} from "../../src/sim/okta-simulator.ts";
+} from "../../sim/okta-simulator.ts";
 
 export const HOOK_SECRET = "test-hook-secret-0123456789abcdef";
 export const OKTA_TOKEN = "test-okta-api-token-00aa11bb22";

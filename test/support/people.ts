@@ -1,4 +1,4 @@
-import type { OktaProfile } from "../../src/sim/okta-simulator.ts";
+import type { OktaProfile } from "../../sim/okta-simulator.ts";
 
 /** A plausible Okta profile for the n-th test user. */
 export function person(n: number, over: Partial<OktaProfile> = {}): OktaProfile {

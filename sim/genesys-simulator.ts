@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { systemClock, type Clock } from "../clock.ts";
+import { systemClock, type Clock } from "../src/clock.ts";
 import { GenesysExternalLoad } from "./genesys-external-load.ts";
 import { GenesysOAuth } from "./genesys-oauth.ts";
 import {

@@ -1,19 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBridge } from "../bridge.ts";
-import { loadConfig } from "../config.ts";
-import { SCIM_MAX_PAGE } from "../genesys/genesys-client.ts";
-import { createLogger, type Logger } from "../log.ts";
-import { oktaUserSchema } from "../okta/okta-user.ts";
+import { createBridge } from "../src/bridge.ts";
+import { loadConfig } from "../src/config.ts";
+import { SCIM_MAX_PAGE } from "../src/genesys/genesys-client.ts";
+import { createLogger, type Logger } from "../src/log.ts";
+import { oktaUserSchema } from "../src/okta/okta-user.ts";
 import { diffDirectories } from "../sim/directory-diff.ts";
 import { startGenesysSimulator, type GenesysSimulator } from "../sim/genesys-simulator.ts";
 import { deliverToHook } from "../sim/okta-hook-delivery.ts";
 import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
 import type { Latency } from "../sim/sim-http.ts";
-import { mapOktaUser } from "../sync/scim-mapping.ts";
-import type { ReconcileProgress } from "./reconcile-progress.ts";
-import type { ReconcileReport } from "./reconcile-report.ts";
+import { mapOktaUser } from "../src/sync/scim-mapping.ts";
+import type { ReconcileProgress } from "../src/reconcile/reconcile-progress.ts";
+import type { ReconcileReport } from "../src/reconcile/reconcile-report.ts";
 
 export interface ReconcileBenchOptions {
   /** Okta users. Default 5,000. */

@@ -1,6 +1,6 @@
-import { oktaUserSchema } from "../okta/okta-user.ts";
-import { SCIM_ENTERPRISE_USER, type ScimUser as MappedUser } from "../genesys/scim-user.ts";
-import { mapOktaUser } from "../sync/scim-mapping.ts";
+import { oktaUserSchema } from "../src/okta/okta-user.ts";
+import { SCIM_ENTERPRISE_USER, type ScimUser as MappedUser } from "../src/genesys/scim-user.ts";
+import { mapOktaUser } from "../src/sync/scim-mapping.ts";
 import type { ScimUser as StoredUser } from "./scim-user-schema.ts";
 
 export interface DirectoryDiff {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { systemClock, type Clock } from "../clock.ts";
+import { systemClock, type Clock } from "../src/clock.ts";
 import { OktaDirectory, type OktaChange, type OktaProfileChanges } from "./okta-directory.ts";
 import type { OktaProfile, OktaUser } from "./okta-user.ts";
 import { OktaEventFactory } from "./okta-events.ts";

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBridge } from "./bridge.ts";
-import { loadConfig } from "./config.ts";
-import { createLogger } from "./log.ts";
-import { diffDirectories } from "./sim/directory-diff.ts";
-import { startGenesysSimulator } from "./sim/genesys-simulator.ts";
-import { deliverToHook } from "./sim/okta-hook-delivery.ts";
-import type { OktaSystemLogEvent } from "./sim/okta-events.ts";
-import { startOktaSimulator } from "./sim/okta-simulator.ts";
+import { createBridge } from "../src/bridge.ts";
+import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/log.ts";
+import { diffDirectories } from "../sim/directory-diff.ts";
+import { startGenesysSimulator } from "../sim/genesys-simulator.ts";
+import { deliverToHook } from "../sim/okta-hook-delivery.ts";
+import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
+import { startOktaSimulator } from "../sim/okta-simulator.ts";
 
 /**
  * `npm run demo`: the bridge end to end with no credentials. Built-in Okta and Genesys simulators

@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../src/clock.ts";
 
 export interface ManualClock extends Clock {
   /** Moves time forward, waking sleepers one by one in due order and letting each react before the next. */

@@ -5,7 +5,8 @@ import { SCIM_MAX_PAGE, type GenesysClient } from "../genesys/genesys-client.ts"
 import type { ScimUserResource } from "../genesys/scim-user.ts";
 import type { Logger } from "../log.ts";
 import type { OktaClient } from "../okta/okta-client.ts";
-import type { PendingWork, Store, UserChange, UserRecord } from "../store/store.ts";
+import type { Store, UserChange, UserRecord } from "../store/store.ts";
+import type { Dispatcher } from "../sync/dispatcher.ts";
 import type { SyncResult } from "../sync/sync-user.ts";
 import type { UserDirectory } from "../sync/user-directory.ts";
 import { fullJitterBackoffMs } from "../throttle/backoff.ts";
@@ -26,8 +27,8 @@ export interface ReconcilerOptions {
   clock?: Clock;
   /** Read for the 429s seen while a run goes on. */
   genesysController?: Pick<RateController, "state">;
-  /** Changes were queued: wake the dispatcher. */
-  onEnqueued?: () => void;
+  /** Woken when the run queues changes; tells the run of every bulk sync, so it can count its writes. */
+  dispatcher: Pick<Dispatcher, "notify" | "onSynced">;
   /** Users per Okta page. Default 200 (Okta's maximum). */
   oktaPageSize?: number;
   /** How often the apply phase looks at the bulk lane. Default 100 ms. */
@@ -62,8 +63,6 @@ export interface Reconciler {
   /** Like run(), but resolves as soon as the run has an id (the admin API answers 202 with it). */
   start(options?: ReconcileRunOptions): Promise<StartedRun>;
   progress(): ReconcileProgress;
-  /** The dispatcher's sync function reports every result here, so the run can count its writes. */
-  recordSync(work: PendingWork, result: SyncResult): void;
   /** Interrupts a running run (its checkpoint stays for the next one) and waits for it to stop. */
   stop(): Promise<void>;
 }
@@ -280,7 +279,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         matchedGenesysIds: outcome.matched,
         checkpoint: JSON.stringify(s.cp),
       });
-      if (changes.length > 0) options.onEnqueued?.();
+      if (changes.length > 0) options.dispatcher.notify();
       await countPending(s);
     }
   }
@@ -438,6 +437,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return fresh(runId, started);
   }
 
+  options.dispatcher.onSynced("bulk", (result) => {
+    const s = session;
+    if (s === undefined || s.dryRun || s.state === "done" || !WRITES.has(result)) return;
+    s.cp.usage.writes += 1;
+    // A stopped run's queued changes are still being applied (a shutdown drains them, a restart
+    // picks them up): the count must reach the checkpoint without the run's own saves.
+    if (s.state !== "running") void save(s).catch(() => undefined);
+    // Keeps "done" moving between pages without a count per sync.
+    else if (clock.now() - s.lastCount >= 200) void countPending(s).catch(() => undefined);
+  });
+
   const reconciler: Reconciler = {
     async start(runOptions = {}) {
       if (busy) throw new ReconcileBusyError(session?.state === "running" ? session.runId : undefined);
@@ -497,17 +507,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         error: s.error,
         report: lastReport,
       };
-    },
-    recordSync(work, result) {
-      const s = session;
-      if (s === undefined || s.dryRun || s.state === "done" || work.lane !== "bulk") return;
-      if (!WRITES.has(result)) return;
-      s.cp.usage.writes += 1;
-      // A stopped run's queued changes are still being applied (a shutdown drains them, a restart
-      // picks them up): the count must reach the checkpoint without the run's own saves.
-      if (s.state !== "running") void save(s).catch(() => undefined);
-      // Keeps "done" moving between pages without a count per sync.
-      else if (clock.now() - s.lastCount >= 200) void countPending(s).catch(() => undefined);
     },
     async stop() {
       const s = session;

@@ -3,7 +3,7 @@ import { systemClock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { PermanentError, RetryLaterError, ThrottledError } from "../errors.ts";
-import type { PendingWork, Store } from "../store/store.ts";
+import type { Lane, PendingWork, Store } from "../store/store.ts";
 import { fullJitterBackoffMs } from "../throttle/backoff.ts";
 import type { SyncResult } from "./sync-user.ts";
 
@@ -37,6 +37,8 @@ export interface Dispatcher {
   inFlight(): number;
   /** Resolves when nothing is pending or in flight (demo, tests, benchmark). */
   idle(): Promise<void>;
+  /** Calls `listener` with the result of every successful sync of work in `lane` (the reconcile counts its writes). */
+  onSynced(lane: Lane, listener: (result: SyncResult) => void): void;
 }
 
 /**
@@ -61,6 +63,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let idleWaiters: (() => void)[] = [];
+  const syncedListeners: { lane: Lane; listener: (result: SyncResult) => void }[] = [];
 
   async function pump(): Promise<void> {
     if (pumping) {
@@ -120,6 +123,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     try {
       const result = await options.sync(work);
       metrics?.syncs.inc({ result });
+      for (const l of syncedListeners) if (l.lane === work.lane) l.listener(result);
       const removed = await store.complete(work);
       log.debug({ user: work.oktaUserId, result, newerEvents: !removed }, "user synced");
     } catch (error) {
@@ -196,6 +200,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         idleWaiters.push(resolve);
         void pump();
       });
+    },
+    onSynced(lane, listener) {
+      syncedListeners.push({ lane, listener });
     },
   };
 }

@@ -1,0 +1,84 @@
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { createGenesysClient, type GenesysClient } from "./genesys/genesys-client.ts";
+import { createGenesysToken, type GenesysToken } from "./genesys/genesys-token.ts";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import { createOktaClient, type OktaClient } from "./okta/okta-client.ts";
+import type { RateController } from "./throttle/rate-controller.ts";
+import { createUpstreamStack, type ControllerTuning } from "./upstream-stack.ts";
+
+export interface UpstreamsOptions {
+  config: Readonly<Config>;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  genesysController?: ControllerTuning | undefined;
+  oktaController?: ControllerTuning | undefined;
+}
+
+export interface Upstreams {
+  genesys: GenesysClient;
+  genesysToken: GenesysToken;
+  genesysController: RateController;
+  okta: OktaClient;
+  oktaController: RateController;
+  /** Releases every request still waiting for quota (they fail with ShuttingDownError). */
+  closeControllers(): void;
+  /** Closes the connections; call once no request is in flight. */
+  closeConnections(): Promise<void>;
+}
+
+/**
+ * Okta's per-user GET allows 100/min (developer orgs) to 1,000-2,000/min: start at 10/s and let its
+ * X-Rate-Limit headers tell the controller the org's real quota.
+ */
+const OKTA_INITIAL_RATE = 10;
+
+/** The Genesys and the Okta client, each on its own upstream stack (HTTP, rate controller, metrics). */
+export function createUpstreams(options: UpstreamsOptions): Upstreams {
+  const { config, clock, log, metrics } = options;
+  const timeoutMs = config.limits.httpTimeoutMs;
+  const genesysStack = createUpstreamStack({
+    upstream: "genesys",
+    clock,
+    log,
+    metrics,
+    timeoutMs,
+    initialRate: config.limits.genesysInitialRate,
+    maxConcurrency: config.limits.genesysMaxConcurrency,
+    tuning: options.genesysController,
+  });
+  const oktaStack = createUpstreamStack({
+    upstream: "okta",
+    clock,
+    log,
+    metrics,
+    timeoutMs,
+    initialRate: OKTA_INITIAL_RATE,
+    maxConcurrency: config.limits.oktaMaxConcurrency,
+    tuning: options.oktaController,
+  });
+  const genesysToken = createGenesysToken({ ...config.genesys, http: genesysStack.http, clock });
+  const genesys = createGenesysClient({
+    apiUrl: config.genesys.apiUrl,
+    http: genesysStack.http,
+    token: genesysToken,
+    controller: genesysStack.controller,
+  });
+  const okta = createOktaClient({ ...config.okta, http: oktaStack.http, controller: oktaStack.controller });
+  return {
+    genesys,
+    genesysToken,
+    genesysController: genesysStack.controller,
+    okta,
+    oktaController: oktaStack.controller,
+    closeControllers() {
+      genesysStack.controller.close();
+      oktaStack.controller.close();
+    },
+    closeConnections: async () => {
+      await Promise.all([genesysStack.http.close(), oktaStack.http.close()]);
+    },
+  };
+}

@@ -11,6 +11,8 @@ const SECRET_VARIABLES = new Set([
   "OKTA_API_TOKEN",
   "GENESYS_CLIENT_SECRET",
   "ADMIN_TOKEN",
+  // The URL may carry the Redis password.
+  "REDIS_URL",
 ]);
 
 const optionalString = z
@@ -61,6 +63,18 @@ const envSchema = z.object({
   SYNC_CONCURRENCY: positiveInt(32),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   HTTP_TIMEOUT_MS: positiveInt(15_000),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\/[^/?#]/, {
+        error: "must be a redis:// or rediss:// (TLS) URL, e.g. redis://:password@redis:6379/0",
+      })
+      .optional(),
+  ),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.{}-]+$/, { error: "must be letters, digits and : _ . - { } only, e.g. ogb:" })
+    .default("ogb:"),
 });
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -80,6 +94,8 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean | number | string;
   adminToken: string | undefined;
+  /** Set: the store and the rate controllers' shared state live in Redis, for several replicas. */
+  redis: { url: string; prefix: string } | undefined;
   limits: {
     genesysMaxConcurrency: number;
     genesysInitialRate: number;
@@ -150,6 +166,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     adminToken: e.ADMIN_TOKEN,
+    redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     limits: {
       genesysMaxConcurrency: e.GENESYS_MAX_CONCURRENCY,
       genesysInitialRate: e.GENESYS_INITIAL_RATE,
@@ -183,9 +200,23 @@ function requiredProblems(env: Record<string, string | undefined>): string[] {
 
 /** Every secret the config holds, for the logger to scrub from anything it writes. */
 export function configSecrets(config: Config): string[] {
-  return [config.hook.secret, config.okta.apiToken, config.genesys.clientSecret, config.adminToken].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
-  );
+  return [
+    config.hook.secret,
+    config.okta.apiToken,
+    config.genesys.clientSecret,
+    config.adminToken,
+    config.redis && redisPassword(config.redis.url),
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+/** The password in a Redis URL, decoded as the client sends it. */
+export function redisPassword(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === "" ? undefined : password;
+  } catch {
+    return undefined;
+  }
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, configWarnings, loadConfig } from "../src/config.ts";
+import { ConfigError, configSecrets, configWarnings, loadConfig } from "../src/config.ts";
 
 const valid = {
   OKTA_HOOK_SECRET: "hook-secret-0123456789",
@@ -75,4 +75,27 @@ test("TRUST_PROXY accepts true, a hop count or an express list", () => {
   assert.equal(loadConfig({ ...valid, TRUST_PROXY: "1" }).trustProxy, 1);
   assert.equal(loadConfig({ ...valid, TRUST_PROXY: "loopback" }).trustProxy, "loopback");
   assert.equal(loadConfig(valid).trustProxy, false);
+});
+
+test("without REDIS_URL the bridge keeps its embedded store; with it, Redis and the default prefix", () => {
+  assert.equal(loadConfig(valid).redis, undefined);
+  assert.equal(loadConfig({ ...valid, REDIS_URL: " " }).redis, undefined);
+  const config = loadConfig({ ...valid, REDIS_URL: "rediss://:s3cret-redis-pass@redis.example:6380/2" });
+  assert.deepEqual(config.redis, { url: "rediss://:s3cret-redis-pass@redis.example:6380/2", prefix: "ogb:" });
+  assert.equal(
+    loadConfig({ ...valid, REDIS_URL: "redis://r:6379", REDIS_PREFIX: "team-a:" }).redis?.prefix,
+    "team-a:",
+  );
+});
+
+test("a REDIS_URL that is not redis:// or rediss:// is refused without echoing it, and its password is a secret", () => {
+  assert.throws(
+    () => loadConfig({ ...valid, REDIS_URL: "http://user:leaky-password@redis:6379" }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /REDIS_URL: must be a redis:\/\//.test(e.message) &&
+      !e.message.includes("leaky"),
+  );
+  const config = loadConfig({ ...valid, REDIS_URL: "redis://default:p%40ss-word-1@redis:6379" });
+  assert.ok(configSecrets(config).includes("p@ss-word-1"));
 });

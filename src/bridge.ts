@@ -70,7 +70,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const metrics = options.metrics ?? createMetrics();
-  const store = options.store ?? openSqliteStore({ dataDir: config.dataDir });
+  const store = options.store ?? openSqliteStore({ dataDir: config.dataDir, clock: () => clock.now() });
   const upstreams = createUpstreams({
     config,
     clock,

@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Store } from "../store/store.ts";
-import { coalesce } from "../sync/coalescer.ts";
+import type { EventInbox } from "../store/event-inbox.ts";
 import { describeEnvelopeError, envelopeSchema } from "./event-hook-envelope.ts";
 import { createSecretCheck } from "./hook-auth.ts";
+import { toInboxEvents } from "./inbox-events.ts";
 
 export interface HookReceiverOptions {
   secret: string;
   /** Lower-case header name Okta sends the secret in (authScheme.key). */
   header: string;
-  store: Store;
+  store: EventInbox;
   log: Logger;
   metrics?: Metrics;
   /** Called after a delivery is stored, to wake the dispatcher. */
@@ -114,18 +114,18 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
         return;
       }
       const deliveryId = parsed.data.eventId ?? randomUUID();
-      const delivery = coalesce(parsed.data.data.events);
+      const delivery = toInboxEvents(parsed.data.data.events);
       const eventTypes = new Map<string, number>();
       for (const e of delivery.events) eventTypes.set(e.eventType, (eventTypes.get(e.eventType) ?? 0) + 1);
       let counted = {
         ...NOTHING_COUNTED,
         events: delivery.events.length,
         ignored: delivery.ignored,
-        users: delivery.changes.size,
+        users: delivery.users,
         eventTypes,
       };
       try {
-        const result = await options.store.accept(deliveryId, delivery.events, delivery.changes);
+        const result = await options.store.accept({ id: deliveryId, events: delivery.events });
         counted = { ...counted, stored: result.stored, duplicates: result.duplicates };
         options.metrics?.hookEvents.inc({ outcome: "queued" }, result.queued);
         options.metrics?.hookEvents.inc({ outcome: "duplicate" }, result.duplicates);
@@ -137,7 +137,7 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
             stored: result.stored,
             duplicates: result.duplicates,
             ignored: delivery.ignored,
-            users: delivery.changes.size,
+            users: delivery.users,
           },
           "okta delivery stored",
         );

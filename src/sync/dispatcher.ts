@@ -22,7 +22,10 @@ export interface DispatcherOptions {
   liveReserve?: number;
   /** How often due work (retries whose time has come) is looked for when nothing wakes the dispatcher. */
   pollMs?: number;
-  /** A lease outlives any sync; it only matters when another process could claim the same row. */
+  /**
+   * How long a claimed user stays ours without renewal; renewed every third of it while the sync runs.
+   * Work of a process that died is claimed again once its leases expire, so this bounds that delay.
+   */
   leaseMs?: number;
   /** Unexpected errors (not transient, not permanent) dead-letter after this many tries. */
   maxUnexpectedAttempts?: number;
@@ -50,18 +53,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, log, metrics } = options;
   const clock = options.clock ?? systemClock;
   const pollMs = options.pollMs ?? 250;
-  const leaseMs = options.leaseMs ?? 15 * 60_000;
+  const leaseMs = options.leaseMs ?? 10_000;
   const maxUnexpected = options.maxUnexpectedAttempts ?? 8;
   const liveReserve = options.liveReserve ?? Math.max(1, Math.floor(options.concurrency / 4));
   // At least one slot, or bulk work would never run when concurrency is 1.
   const bulkLimit = Math.max(1, options.concurrency - liveReserve);
-  const active = new Map<string, Promise<void>>();
+  const active = new Map<string, { work: PendingWork; running: Promise<void> }>();
   let bulkActive = 0;
   let started = false;
   let stopping = false;
   let pumping = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  let renewTimer: NodeJS.Timeout | undefined;
   let idleWaiters: (() => void)[] = [];
   const syncedListeners: { lane: Lane; listener: (result: SyncResult) => void }[] = [];
 
@@ -87,7 +91,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
               if (bulk) bulkActive--;
               if (!stopping) void pump();
             });
-            active.set(work.oktaUserId, running);
+            active.set(work.oktaUserId, { work, running });
           }
           if (started === 0) break;
         }
@@ -103,11 +107,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   /** Live work first; bulk work only into the slots outside the live reserve. */
   async function claim(free: number): Promise<PendingWork[]> {
     const bulkRoom = Math.max(0, bulkLimit - bulkActive);
-    if (bulkRoom >= free) return store.claim(free, clock.now(), leaseMs);
-    const live = await store.claim(free, clock.now(), leaseMs, "live");
+    if (bulkRoom >= free) return store.claim({ limit: free, leaseMs });
+    const live = await store.claim({ limit: free, leaseMs, lane: "live" });
     const room = Math.min(free - live.length, bulkRoom);
     if (room <= 0) return live;
-    return [...live, ...(await store.claim(room, clock.now(), leaseMs, "bulk"))];
+    return [...live, ...(await store.claim({ limit: room, leaseMs, lane: "bulk" }))];
+  }
+
+  /** Keeps the leases of the syncs in flight; a lost one is logged, and its sync's outcome is refused. */
+  async function renewLeases(): Promise<void> {
+    for (const { work } of [...active.values()]) {
+      const lease = await store.renew(work, leaseMs).catch((error: unknown) => {
+        log.error({ err: error, user: work.oktaUserId }, "renewing a lease failed");
+        return work.lease;
+      });
+      if (lease === undefined) log.warn({ user: work.oktaUserId }, "lease lost while syncing");
+      else work.lease = lease;
+    }
   }
 
   async function checkIdle() {
@@ -124,8 +140,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const result = await options.sync(work);
       metrics?.syncs.inc({ result });
       for (const l of syncedListeners) if (l.lane === work.lane) l.listener(result);
-      const removed = await store.complete(work);
-      log.debug({ user: work.oktaUserId, result, newerEvents: !removed }, "user synced");
+      const outcome = await store.complete(work);
+      log.debug({ user: work.oktaUserId, result, outcome }, "user synced");
     } catch (error) {
       await handleFailure(work, error);
     }
@@ -176,6 +192,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       stopping = false;
       timer = setInterval(() => void pump(), pollMs);
       timer.unref();
+      renewTimer = setInterval(() => void renewLeases(), leaseMs / 3);
+      renewTimer.unref();
       void pump();
     },
     notify() {
@@ -184,15 +202,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     async stop(graceMs) {
       stopping = true;
       if (timer) clearInterval(timer);
-      const all = Promise.allSettled([...active.values()]);
+      const all = Promise.allSettled([...active.values()].map((a) => a.running));
       let graceTimer: NodeJS.Timeout | undefined;
       const grace = new Promise<"timeout">((resolve) => {
         graceTimer = setTimeout(() => resolve("timeout"), graceMs);
       });
       const outcome = await Promise.race([all.then(() => "done" as const), grace]);
       clearTimeout(graceTimer);
-      if (outcome === "timeout")
+      if (renewTimer) clearInterval(renewTimer);
+      if (outcome === "timeout") {
         log.warn({ inFlight: active.size }, "shutdown grace over; leaving the rest pending");
+        // Given back so the next start syncs them at once; these syncs can no longer commit anything.
+        await Promise.allSettled([...active.values()].map(({ work }) => store.release(work)));
+      }
     },
     inFlight: () => active.size,
     idle() {

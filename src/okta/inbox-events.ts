@@ -1,0 +1,37 @@
+import type { InboxEvent } from "../store/event-inbox.ts";
+import type { Lane } from "../store/user-change.ts";
+import { actionFor } from "./event-actions.ts";
+import type { OktaEvent } from "./event-hook-envelope.ts";
+
+export interface ReadDelivery {
+  /** Every event, for deduplication and audit, each with the change it asks for, if any. */
+  events: InboxEvent[];
+  /** Events the bridge does not act on (other types, failed outcomes, no User target). */
+  ignored: number;
+  /** Distinct users the delivery asks to change. */
+  users: number;
+}
+
+/**
+ * What Okta's events mean for the queue: each acted-on event becomes a change for its target user.
+ * How changes fold together is the store's coalescer's business, not the hook's.
+ */
+export function toInboxEvents(events: readonly OktaEvent[], lane: Lane = "live"): ReadDelivery {
+  const users = new Set<string>();
+  let ignored = 0;
+  const inbox = events.map((event): InboxEvent => {
+    const oktaUserId = event.target?.find((t) => t.type === "User")?.id;
+    const action = actionFor(event.eventType);
+    const succeeded = (event.outcome?.result ?? "SUCCESS") === "SUCCESS";
+    const base = { uuid: event.uuid, eventType: event.eventType, published: event.published };
+    if (!action || !oktaUserId || !succeeded) {
+      ignored++;
+      return { ...base, change: undefined };
+    }
+    users.add(oktaUserId);
+    const published = new Date(event.published).toISOString();
+    const created = event.eventType === "user.lifecycle.create";
+    return { ...base, change: { oktaUserId, action, lane, published, created } };
+  });
+  return { events: inbox, ignored, users: users.size };
+}

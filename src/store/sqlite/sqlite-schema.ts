@@ -1,0 +1,82 @@
+import type { Database } from "better-sqlite3";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  uuid TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  okta_user_id TEXT,
+  published TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
+
+CREATE TABLE IF NOT EXISTS pending (
+  okta_user_id TEXT PRIMARY KEY,
+  action TEXT NOT NULL,
+  lane INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  created INTEGER NOT NULL DEFAULT 0,
+  published TEXT NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS pending_order ON pending (lane, seq);
+
+CREATE TABLE IF NOT EXISTS users (
+  okta_user_id TEXT PRIMARY KEY,
+  genesys_id TEXT,
+  body_hash TEXT,
+  deleted INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS dead_letters (
+  okta_user_id TEXT PRIMARY KEY,
+  action TEXT NOT NULL,
+  status INTEGER,
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Sequence numbers (queue order, lease fencing tokens) live in the file, not in process memory.
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Reconcile runs: one row per run (its checkpoint is the reconciler's JSON) and the Genesys users
+-- the run has listed, page by page, so that a crash does not cost the listing again.
+CREATE TABLE IF NOT EXISTS reconcile_runs (
+  id TEXT PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  checkpoint TEXT NOT NULL,
+  report TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS reconcile_genesys_users (
+  run_id TEXT NOT NULL,
+  genesys_id TEXT NOT NULL,
+  user_json TEXT NOT NULL,
+  matched INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, genesys_id)
+) WITHOUT ROWID;
+`;
+
+/** Creates the tables, and brings a file written by an earlier version up to date. */
+export function migrate(db: Database): void {
+  db.exec(SCHEMA);
+  const columns = db.prepare("SELECT name FROM pragma_table_info('pending')").pluck().all() as string[];
+  // Files from before fenced leases: their leases carry token 0, which no claim hands out.
+  if (!columns.includes("lease_token")) {
+    db.exec("ALTER TABLE pending ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0");
+  }
+  db.prepare(
+    "INSERT OR IGNORE INTO counters (name, value) SELECT 'seq', COALESCE(MAX(seq), 0) FROM pending",
+  ).run();
+  db.prepare("INSERT OR IGNORE INTO counters (name, value) VALUES ('lease', 0)").run();
+}

@@ -1,0 +1,32 @@
+import type { Database } from "better-sqlite3";
+import type { UserRecord, UserRecords } from "../user-records.ts";
+
+/** Also used inside the reconcile's page transaction, hence the synchronous `save`. */
+export function createSqliteUserRecords(db: Database): UserRecords & { save(record: UserRecord): void } {
+  const select = db.prepare("SELECT genesys_id, body_hash, deleted FROM users WHERE okta_user_id = ?");
+  const upsert = db.prepare(
+    `INSERT INTO users (okta_user_id, genesys_id, body_hash, deleted) VALUES (?, ?, ?, ?)
+     ON CONFLICT (okta_user_id) DO UPDATE SET genesys_id = excluded.genesys_id,
+       body_hash = excluded.body_hash, deleted = excluded.deleted`,
+  );
+  const save = (record: UserRecord) => {
+    upsert.run(record.oktaUserId, record.genesysId ?? null, record.bodyHash ?? null, record.deleted ? 1 : 0);
+  };
+  return {
+    save,
+    async getUser(oktaUserId) {
+      const row = select.get(oktaUserId) as
+        { genesys_id: string | null; body_hash: string | null; deleted: number } | undefined;
+      if (!row) return undefined;
+      return {
+        oktaUserId,
+        genesysId: row.genesys_id ?? undefined,
+        bodyHash: row.body_hash ?? undefined,
+        deleted: row.deleted === 1,
+      };
+    },
+    async saveUser(record) {
+      save(record);
+    },
+  };
+}

@@ -2,7 +2,8 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { UpstreamHttp } from "../http/upstream-http.ts";
 import { PermanentError, UpstreamUnavailableError } from "../errors.ts";
-import { fullJitterBackoffMs } from "../throttle/backoff.ts";
+import { retryWithBackoff } from "../throttle/backoff.ts";
+import type { UpstreamResponse } from "../upstream-response.ts";
 
 export interface GenesysTokenOptions {
   loginUrl: string;
@@ -35,48 +36,60 @@ export function createGenesysToken(options: GenesysTokenOptions): GenesysToken {
   let current: { token: string; expiresAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
 
-  async function fetchToken(): Promise<string> {
-    for (let attempt = 1; ; attempt++) {
-      let failure: string;
-      try {
-        const res = await options.http.send({
-          method: "POST",
-          url: `${options.loginUrl}/oauth/token`,
-          headers: {
-            authorization: `Basic ${basic}`,
-            "content-type": "application/x-www-form-urlencoded",
-            accept: "application/json",
-          },
-          body: "grant_type=client_credentials",
-        });
-        if (res.status === 200) {
-          const body = JSON.parse(res.body) as { access_token?: unknown; expires_in?: unknown };
-          if (typeof body.access_token !== "string" || body.access_token === "") {
-            throw new PermanentError("Genesys token endpoint answered 200 without an access_token");
-          }
-          const ttlMs = (typeof body.expires_in === "number" ? body.expires_in : 3600) * 1000;
-          current = {
-            token: body.access_token,
-            expiresAt: clock.now() + Math.max(ttlMs - margin, ttlMs / 2),
-          };
-          return body.access_token;
-        }
-        if (res.status === 400 || res.status === 401 || res.status === 403) {
-          // Wrong client id or secret, or a client without the client-credentials grant.
-          throw new PermanentError(
-            `Genesys refused the OAuth client credentials (${res.status}); check GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET`,
-            res.status,
-          );
-        }
-        failure = `Genesys token endpoint answered ${res.status}`;
-      } catch (error) {
-        if (error instanceof PermanentError) throw error;
-        failure = `Genesys token endpoint unreachable: ${(error as Error).message}`;
-      }
-      if (attempt >= maxAttempts) throw new UpstreamUnavailableError("genesys", failure);
-      await clock.sleep(fullJitterBackoffMs(attempt - 1, 250, 10_000, Math.random));
+  /** One request to the token endpoint; any failure but refused credentials is worth another try. */
+  async function requestToken(): Promise<string> {
+    let res: UpstreamResponse;
+    try {
+      res = await options.http.send({
+        method: "POST",
+        url: `${options.loginUrl}/oauth/token`,
+        headers: {
+          authorization: `Basic ${basic}`,
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+        },
+        body: "grant_type=client_credentials",
+      });
+    } catch (error) {
+      throw new UpstreamUnavailableError(
+        "genesys",
+        `Genesys token endpoint unreachable: ${(error as Error).message}`,
+      );
     }
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      // Wrong client id or secret, or a client without the client-credentials grant.
+      throw new PermanentError(
+        `Genesys refused the OAuth client credentials (${res.status}); check GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET`,
+        res.status,
+      );
+    }
+    if (res.status !== 200)
+      throw new UpstreamUnavailableError("genesys", `Genesys token endpoint answered ${res.status}`);
+    let body: { access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(res.body) as typeof body;
+    } catch (error) {
+      throw new UpstreamUnavailableError(
+        "genesys",
+        `Genesys token endpoint answered 200 with a body that is not JSON: ${(error as Error).message}`,
+      );
+    }
+    if (typeof body.access_token !== "string" || body.access_token === "") {
+      throw new PermanentError("Genesys token endpoint answered 200 without an access_token");
+    }
+    const ttlMs = (typeof body.expires_in === "number" ? body.expires_in : 3600) * 1000;
+    current = { token: body.access_token, expiresAt: clock.now() + Math.max(ttlMs - margin, ttlMs / 2) };
+    return body.access_token;
   }
+
+  const fetchToken = () =>
+    retryWithBackoff(requestToken, {
+      maxAttempts,
+      baseMs: 250,
+      capMs: 10_000,
+      clock,
+      retryable: (error) => !(error instanceof PermanentError),
+    });
 
   return {
     get() {

@@ -1,13 +1,13 @@
 import { SCIM_MAX_PAGE } from "../genesys/genesys-client.ts";
 import type { ReconcileCheckpoint, ReconcilePhase } from "./reconcile-checkpoint.ts";
-import type { PlanCounts } from "./reconcile-plan.ts";
+import { emptyPlan, type PlanCounts } from "./reconcile-plan.ts";
 import type { ReconcileReport } from "./reconcile-report.ts";
+import type { ReconcileSession, ReconcileState } from "./reconcile-session.ts";
 
 /** A snapshot of the current (or last) run, for the CLI progress bar and the status page. */
 export interface ReconcileProgress {
   runId: string | null;
-  /** interrupted: aborted or the process stopped; the next run resumes it. */
-  state: "idle" | "running" | "done" | "failed" | "interrupted";
+  state: ReconcileState;
   dryRun: boolean;
   phase: ReconcilePhase | "done" | null;
   resumes: number;
@@ -31,6 +31,76 @@ export interface ReconcileProgress {
   error: string | null;
   /** The last finished run's report. */
   report: ReconcileReport | null;
+}
+
+/** Where a session is; `report` is the last finished run's. Call refreshUsage first for a running run. */
+export function sessionProgress(
+  s: ReconcileSession,
+  now: number,
+  report: ReconcileReport | null,
+): ReconcileProgress {
+  const { cp } = s;
+  const requests = cp.usage.listingRequests + cp.usage.writes;
+  const elapsed = (now - s.startedAt) / 1000;
+  const rate = elapsed >= 1 ? (requests - s.requestsBefore) / elapsed : 0;
+  const pending = Math.min(cp.enqueued, s.pending);
+  const remaining = s.state === "running" ? remainingRequests(cp, pending, s.dryRun) : 0;
+  return {
+    runId: s.runId,
+    state: s.state,
+    dryRun: s.dryRun,
+    phase: s.state === "done" ? "done" : cp.phase,
+    resumes: cp.resumes,
+    startedAt: new Date(cp.startedAt).toISOString(),
+    elapsedSeconds: (now - cp.startedAt) / 1000,
+    listed: {
+      genesysUsers: cp.genesys.listed.active + cp.genesys.listed.inactive,
+      genesysPages: cp.genesys.pages,
+      oktaUsers: cp.okta.users,
+      oktaPages: cp.okta.pages,
+    },
+    plan: { ...cp.plan.counts },
+    done: cp.enqueued - pending,
+    total: cp.enqueued,
+    writes: cp.usage.writes,
+    genesysRequests: requests,
+    throttled: cp.usage.throttled,
+    ratePerSecond: rate,
+    fraction: requests + remaining > 0 ? requests / (requests + remaining) : s.state === "done" ? 1 : 0,
+    etaSeconds: s.state !== "running" ? null : remaining === 0 ? 0 : rate > 0 ? remaining / rate : null,
+    error: s.error,
+    report,
+  };
+}
+
+/** No run in this process: the last finished run's figures, or zeros. */
+export function idleProgress(report: ReconcileReport | null): ReconcileProgress {
+  return {
+    runId: report?.runId ?? null,
+    state: report ? "done" : "idle",
+    dryRun: report?.dryRun ?? false,
+    phase: report ? "done" : null,
+    resumes: report?.resumes ?? 0,
+    startedAt: report?.startedAt ?? null,
+    elapsedSeconds: report?.durationSeconds ?? 0,
+    listed: {
+      genesysUsers: report?.genesys.users ?? 0,
+      genesysPages: report?.genesys.pages ?? 0,
+      oktaUsers: report?.okta.users ?? 0,
+      oktaPages: report?.okta.pages ?? 0,
+    },
+    plan: { ...(report?.plan ?? emptyPlan(0)).counts },
+    done: report?.applied.enqueued ?? 0,
+    total: report?.applied.enqueued ?? 0,
+    writes: report?.applied.writes ?? 0,
+    genesysRequests: report?.genesysRequests.total ?? 0,
+    throttled: report?.throttled ?? 0,
+    ratePerSecond: 0,
+    fraction: report ? 1 : 0,
+    etaSeconds: null,
+    error: null,
+    report,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AttributeChange } from "./attribute-changes.ts";
 import type { PlannedChange, ReconcilePlan } from "./reconcile-plan.ts";
+import type { ReconcileSession } from "./reconcile-session.ts";
 
 /** The final summary of a run (for a dry run: the plan, nothing applied). */
 export interface ReconcileReport {
@@ -17,6 +18,34 @@ export interface ReconcileReport {
   genesysRequests: { listing: number; writes: number; total: number };
   /** Genesys 429s seen while the run went on (its own and anyone else's on the shared controller). */
   throttled: number;
+}
+
+/** The report of a session that has finished; `deadLetters` counts those since the run began. */
+export function buildReport(s: ReconcileSession, finishedAt: number, deadLetters: number): ReconcileReport {
+  const { cp } = s;
+  return {
+    runId: s.runId,
+    dryRun: s.dryRun,
+    resumes: cp.resumes,
+    startedAt: new Date(cp.startedAt).toISOString(),
+    finishedAt: new Date(finishedAt).toISOString(),
+    durationSeconds: (finishedAt - cp.startedAt) / 1000,
+    okta: { users: cp.okta.users, pages: cp.okta.pages },
+    genesys: {
+      users: cp.genesys.listed.active + cp.genesys.listed.inactive,
+      active: cp.genesys.listed.active,
+      inactive: cp.genesys.listed.inactive,
+      pages: cp.genesys.pages,
+    },
+    plan: cp.plan,
+    applied: { enqueued: cp.enqueued, writes: cp.usage.writes, deadLetters: Math.max(0, deadLetters) },
+    genesysRequests: {
+      listing: cp.usage.listingRequests,
+      writes: cp.usage.writes,
+      total: cp.usage.listingRequests + cp.usage.writes,
+    },
+    throttled: cp.usage.throttled,
+  };
 }
 
 const KIND_TITLES = { create: "Creates", update: "Updates", deactivate: "Deactivations" } as const;

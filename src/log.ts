@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from "pino";
+import { createSecretScrubber } from "./secret-scrubber.ts";
 
 export type { Logger };
 
@@ -31,7 +32,7 @@ const redactPaths = [
 export function createLogger(
   options: { level?: string; destination?: DestinationStream; secrets?: readonly string[] } = {},
 ): Logger {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const secrets = options.secrets ?? [];
   return pino(
     {
       level: options.level ?? "info",
@@ -40,16 +41,7 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       // A configured secret can still reach a log line inside a free-text message (an upstream error
       // body echoing a header, say); scrub every known secret value from the rendered line too.
-      hooks:
-        secrets.length === 0
-          ? {}
-          : {
-              streamWrite: (line: string) => {
-                let out = line;
-                for (const secret of secrets) out = out.split(secret).join("[redacted]");
-                return out;
-              },
-            },
+      hooks: secrets.length === 0 ? {} : { streamWrite: createSecretScrubber(secrets) },
     },
     options.destination ?? pino.destination({ sync: false }),
   );

@@ -2,6 +2,7 @@ import express, { type Response, type Router } from "express";
 import { systemClock, type Clock } from "../clock.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HookDeliveryReport } from "../okta/hook-receiver.ts";
+import { createSecretScrubber } from "../secret-scrubber.ts";
 import type { Store } from "../store/store.ts";
 import type { RateController } from "../throttle/rate-controller.ts";
 import { createActivityHistory, type ActivityHistoryOptions } from "./activity-history.ts";
@@ -66,14 +67,7 @@ export function createStatusRoutes(options: StatusRoutesOptions): StatusRoutes {
     },
   });
 
-  const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 4);
-  // Matched as they appear inside JSON strings too (a quote or backslash in a secret is escaped).
-  const redact = (json: string) =>
-    secrets.reduce(
-      (text, secret) =>
-        text.split(secret).join("[redacted]").split(JSON.stringify(secret).slice(1, -1)).join("[redacted]"),
-      json,
-    );
+  const redact = createSecretScrubber(options.secrets ?? []);
 
   const router = express.Router();
   const page = (_req: unknown, res: Response) => {

@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { isSecretName } from "../secret-scrubber.ts";
 import type { Store } from "../store/store.ts";
 import type { RateController, RateControllerState } from "../throttle/rate-controller.ts";
 import type { ActivityBucket, ActivityHistory, ActivityTotals } from "./activity-history.ts";
@@ -128,8 +129,6 @@ function health(
   return { state: "idle", summary: "All caught up" };
 }
 
-/** Field names that must never reach an unauthenticated page, whatever the reconciler reports. */
-const SECRET_LOOKING = /secret|token|password|passwd|authorization|cookie|credential|api.?key/i;
 const MAX_FIELDS = 40;
 const MAX_TEXT = 200;
 type Primitive = string | number | boolean | null;
@@ -137,7 +136,8 @@ type Primitive = string | number | boolean | null;
 /**
  * The reconciler's progress, shown generically: its primitive fields (done, total, phase, eta...
  * whatever it has), and a nested group of counters (numbers only) as `group.field`. Anything else
- * nested (a user, a sample, a report) and secret-looking names are left out.
+ * nested (a user, a sample, a report) and secret-looking names are left out: the page is
+ * unauthenticated, whatever the reconciler comes to report.
  */
 function flatProgress(source: (() => unknown) | undefined): StatusSnapshot["reconcile"] {
   let progress: unknown;
@@ -150,7 +150,7 @@ function flatProgress(source: (() => unknown) | undefined): StatusSnapshot["reco
   const out: Record<string, Primitive> = {};
   const groups: [string, Record<string, Primitive>][] = [];
   for (const [key, value] of Object.entries(progress)) {
-    if (SECRET_LOOKING.test(key)) continue;
+    if (isSecretName(key)) continue;
     const shown = primitive(value);
     if (shown !== undefined) out[key] = shown;
     else if (isPlainObject(value)) {
@@ -166,7 +166,7 @@ function flatProgress(source: (() => unknown) | undefined): StatusSnapshot["reco
   // Top-level fields first, so a large group never pushes done/total out.
   for (const [group, fields] of groups) {
     for (const [key, value] of Object.entries(fields)) {
-      if (!SECRET_LOOKING.test(key)) out[`${group}.${key}`] = value;
+      if (!isSecretName(key)) out[`${group}.${key}`] = value;
     }
   }
   return Object.fromEntries(Object.entries(out).slice(0, MAX_FIELDS));

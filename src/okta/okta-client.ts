@@ -1,5 +1,6 @@
 import type { UpstreamHttp } from "../http/upstream-http.ts";
-import type { Lane, RateController } from "../throttle/rate-controller.ts";
+import type { Lane } from "../lane.ts";
+import type { RateController } from "../throttle/rate-controller.ts";
 import { PermanentError, UpstreamUnavailableError } from "../errors.ts";
 import { oktaUserSchema, type OktaUser } from "./okta-user.ts";
 

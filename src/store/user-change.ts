@@ -1,5 +1,6 @@
-/** live = Okta events; bulk = reconcile work. Live work is always claimed first. */
-export type Lane = "live" | "bulk";
+import type { Lane } from "../lane.ts";
+
+export type { Lane };
 
 /** What must happen to a user: bring Genesys to Okta's current state, or delete the Genesys user. */
 export type PendingAction = "sync" | "delete";

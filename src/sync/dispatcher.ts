@@ -3,7 +3,8 @@ import { systemClock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { PermanentError, RetryLaterError, ThrottledError } from "../errors.ts";
-import type { Lane, PendingWork, Store } from "../store/store.ts";
+import type { Lane } from "../lane.ts";
+import type { PendingWork, Store } from "../store/store.ts";
 import { fullJitterBackoffMs } from "../throttle/backoff.ts";
 import type { SyncResult } from "./sync-user.ts";
 

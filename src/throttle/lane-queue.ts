@@ -1,4 +1,6 @@
-export type Lane = "live" | "bulk";
+import type { Lane } from "../lane.ts";
+
+export type { Lane };
 
 /**
  * Waiting requests in two FIFO lanes. Live Okta events always go before bulk reconcile work, so a

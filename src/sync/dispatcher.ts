@@ -148,6 +148,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
+  /** A user's retries back off from a second up to five minutes, spread so a burst of failures does not return as one. */
+  const retryDelayMs = (work: PendingWork) => fullJitterBackoffMs(work.attempts, 1_000, 300_000, Math.random);
+
   async function handleFailure(work: PendingWork, error: unknown): Promise<void> {
     const now = clock.now();
     if (stopping) {
@@ -167,8 +170,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       metrics?.syncs.inc({ result: "retry" });
       const throttled = error instanceof ThrottledError;
       // Throttling is not the user's fault: it does not count as an attempt.
-      const notBefore =
-        error.retryAt ?? now + fullJitterBackoffMs(work.attempts, 1_000, 300_000, Math.random);
+      const notBefore = error.retryAt ?? now + retryDelayMs(work);
       log.info(
         { user: work.oktaUserId, reason: error.message, retryInMs: notBefore - now },
         "user sync will retry",
@@ -184,7 +186,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
     metrics?.syncs.inc({ result: "retry" });
     log.error({ user: work.oktaUserId, err: error }, "user sync failed unexpectedly; will retry");
-    await store.reschedule(work, now + fullJitterBackoffMs(work.attempts, 1_000, 300_000, Math.random), true);
+    await store.reschedule(work, now + retryDelayMs(work), true);
   }
 
   return {

@@ -78,6 +78,8 @@ export interface GenesysSimulator {
   findByExternalId(externalId: string): ScimUser | undefined;
   /** Creates a user directly, bypassing auth and quota (e.g. one that already owns a userName). */
   seedUser(user: ScimUserAttributes & { id?: string }): ScimUser;
+  /** An admin's edit in Genesys: a SCIM PATCH body applied directly (the version moves on). */
+  editUser(id: string, patch: unknown): ScimUser;
   /** Another consumer of the same client id spending quota at this rate; 0 stops it. */
   setExternalLoad(requestsPerSecond: number, clientId?: string): void;
   injectFault(fault: GenesysFault): void;
@@ -182,6 +184,7 @@ export async function startGenesysSimulator(
       return user === undefined ? undefined : structuredClone(user);
     },
     seedUser: ({ id, ...attributes }) => structuredClone(store.create(attributes, id)),
+    editUser: (id, patch) => structuredClone(store.patch(id, patch, undefined)),
     setExternalLoad: (requestsPerSecond, clientId = defaultClientId) =>
       externalLoad(clientId).setRate(requestsPerSecond),
     injectFault: (fault) => {

@@ -15,6 +15,7 @@ import { createStatusRoutes, type StatusTuning } from "./status/status-routes.ts
 import { openSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { createDispatcher, type Dispatcher } from "./sync/dispatcher.ts";
+import { createManagerResolver } from "./sync/manager-resolver.ts";
 import { syncUser } from "./sync/sync-user.ts";
 import { createUserDirectory } from "./sync/user-directory.ts";
 import type { RateController } from "./throttle/rate-controller.ts";
@@ -81,6 +82,7 @@ export function createBridge(options: BridgeOptions): Bridge {
   });
   const { okta, genesys, genesysController, oktaController } = upstreams;
   const users = createUserDirectory(store);
+  const managers = createManagerResolver(genesys, users);
   const syncLog = log.child({ component: "sync" });
   const dispatcher = createDispatcher({
     store,
@@ -89,7 +91,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     clock,
     concurrency: config.limits.syncConcurrency,
     ...(options.dispatcherPollMs === undefined ? {} : { pollMs: options.dispatcherPollMs }),
-    sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog }),
+    sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog, mapping: config.mapping, managers }),
   });
   const reconciler = createReconciler({
     store,
@@ -99,6 +101,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     log: log.child({ component: "reconcile" }),
     clock,
     genesysController,
+    mapping: config.mapping,
     dispatcher,
     ...options.reconcile,
   });

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DEFAULT_MAPPING, type Mapping } from "./sync/mapping.ts";
+import { loadMappingFile, MappingFileError } from "./sync/mapping-file.ts";
 
 /**
  * The only module that reads the environment. It turns `process.env` into a typed, frozen config
@@ -75,6 +77,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.{}-]+$/, { error: "must be letters, digits and : _ . - { } only, e.g. ogb:" })
     .default("ogb:"),
+  MAPPING_FILE: optionalString,
+  SYNC_GROUPS: z
+    .string()
+    .optional()
+    .transform((v) => [...new Set((v ?? "").split(",").map((name) => name.trim()))].filter(Boolean)),
 });
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -96,6 +103,11 @@ export interface Config {
   adminToken: string | undefined;
   /** Set: the store and the rate controllers' shared state live in Redis, for several replicas. */
   redis: { url: string; prefix: string } | undefined;
+  /** The attribute mapping: the default one, or the default overlaid by MAPPING_FILE. */
+  mapping: Mapping;
+  mappingFile: string | undefined;
+  /** Okta groups whose membership is pushed (SYNC_GROUPS), and the Genesys group each goes to. */
+  groups: readonly { okta: string; genesys: string }[];
   limits: {
     genesysMaxConcurrency: number;
     genesysInitialRate: number;
@@ -121,6 +133,13 @@ export function configWarnings(config: Config): string[] {
     warnings.push(
       `ADMIN_TOKEN is shorter than ${RECOMMENDED_SECRET_LENGTH} characters: use a long random value`,
     );
+  }
+  const listed = new Set(config.groups.map((g) => g.okta));
+  for (const name of Object.keys(config.mapping.groupNames)) {
+    if (!listed.has(name))
+      warnings.push(
+        `MAPPING_FILE maps the Okta group "${name}", which SYNC_GROUPS does not list: it is not synced`,
+      );
   }
   return warnings;
 }
@@ -149,6 +168,15 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join("\n  ")}`);
   }
   const e = parsed.data;
+  let mapping = DEFAULT_MAPPING;
+  if (e.MAPPING_FILE !== undefined) {
+    try {
+      mapping = loadMappingFile(e.MAPPING_FILE);
+    } catch (error) {
+      if (!(error instanceof MappingFileError)) throw error;
+      throw new ConfigError(`Invalid configuration:\n  ${error.message}`);
+    }
+  }
   const apiUrl = e.GENESYS_API_URL ?? `https://api.${e.GENESYS_REGION}`;
   const loginUrl = e.GENESYS_LOGIN_URL ?? `https://login.${e.GENESYS_REGION}`;
   const config: Config = {
@@ -167,6 +195,9 @@ export function loadConfig(
     trustProxy: e.TRUST_PROXY,
     adminToken: e.ADMIN_TOKEN,
     redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    mapping,
+    mappingFile: e.MAPPING_FILE,
+    groups: e.SYNC_GROUPS.map((okta) => ({ okta, genesys: mapping.groupNames[okta] ?? okta })),
     limits: {
       genesysMaxConcurrency: e.GENESYS_MAX_CONCURRENCY,
       genesysInitialRate: e.GENESYS_INITIAL_RATE,

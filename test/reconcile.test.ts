@@ -114,7 +114,7 @@ test("users that differ are queued in the bulk lane, written once each, and end 
   const stats = genesys.stats();
   assert.equal(stats.writes, EXPECTED_WRITES);
   assert.equal((stats.byMethod["POST"] ?? 0) - stats.tokenRequests, 3);
-  assert.equal(stats.byMethod["PUT"], 9);
+  assert.equal(stats.byMethod["PATCH"], 9);
   assert.equal(stats.byMethod["DELETE"], undefined);
   assert.equal(stats.lookups, report.genesys.pages, "no lookups besides the listing");
   assert.equal(report.genesys.pages, 2 + 1, "31 active users: 2 pages of 25; 1 page of inactive ones");
@@ -141,10 +141,11 @@ test("what a reconcile learns makes the next sync cheap: known ids need no looku
   await h.deliver(okta.updateProfile(d.inStep[0] ?? "", { managerId: "00u0000000000000mgr" }).events);
   await h.settle();
   assert.equal(apiRequests(genesys), 0);
-  // ...and a real change is one PUT with no lookup (the reconcile saved the Genesys id).
+  // ...and a real change is one PATCH with no lookup (the reconcile saved the Genesys id, what
+  // Genesys held and its version).
   await h.deliver(okta.updateProfile(d.inStep[1] ?? "", { title: "Supervisor" }).events);
   await h.settle();
-  assert.deepEqual(genesys.stats().byMethod, { PUT: 1 });
+  assert.deepEqual(genesys.stats().byMethod, { PATCH: 1 });
   assert.equal(genesys.findByExternalId(d.inStep[1] ?? "")?.title, "Supervisor");
 });
 

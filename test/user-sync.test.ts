@@ -159,12 +159,12 @@ test("a user who already exists in Genesys is adopted, not duplicated", async ()
   const all = h.genesys.users().filter((u) => u.userName === "user9@example.com");
   assert.equal(all.length, 1);
   assert.equal(all[0]?.externalId, user.id);
-  // POST (409) + lookup by userName + PUT.
+  // POST (409) + lookup by userName + PATCH.
   const stats = h.genesys.stats();
   assert.equal(stats.requests - stats.tokenRequests, 3);
   assert.equal(stats.byStatus["409"], 1);
   assert.equal(stats.lookups, 1);
-  assert.equal(stats.byMethod["PUT"], 1);
+  assert.equal(stats.byMethod["PATCH"], 1);
 });
 
 test("an update for a user the bridge never wrote costs one lookup, then the write", async () => {
@@ -194,7 +194,7 @@ test("an update for an unknown user that is inactive in Genesys never repeats a 
   await h.deliver(h.okta.updateProfile(user.id, { title: "Back" }).events);
   await assertInStep(h);
   const stats = h.genesys.stats();
-  // userName (empty: inactive users are hidden) → POST 409 → externalId → userName among inactive → PUT.
+  // userName (empty: inactive users are hidden) → POST 409 → externalId → userName among inactive → PATCH.
   assert.equal(stats.byStatus["409"], 1);
   assert.equal(stats.lookups, 3);
   assert.equal(stats.writes, 1);

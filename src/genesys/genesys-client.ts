@@ -3,13 +3,35 @@ import type { Lane, RateController } from "../throttle/rate-controller.ts";
 import type { UpstreamResponse } from "../upstream-response.ts";
 import { PermanentError, UpstreamUnavailableError } from "../errors.ts";
 import type { GenesysToken } from "./genesys-token.ts";
-import { SCIM_LIST_RESPONSE, type ScimUser, type ScimUserResource } from "./scim-user.ts";
+import {
+  SCIM_LIST_RESPONSE,
+  SCIM_PATCH_OP,
+  type ScimPatchOperation,
+  type ScimUser,
+  type ScimUserResource,
+} from "./scim-user.ts";
+
+/** A write that went through, and the version Genesys gave the user (for the next If-Match). */
+export interface Written {
+  id: string;
+  version: string | undefined;
+}
 
 export interface GenesysClient {
   /** POST a new user. `conflict` when the userName is taken (409 uniqueness). */
-  createUser(user: ScimUser, lane: Lane): Promise<{ id: string } | "conflict">;
-  /** PUT the user's attributes. `not-found` when Genesys no longer has that id. */
-  replaceUser(id: string, user: ScimUser, lane: Lane): Promise<"ok" | "not-found">;
+  createUser(user: ScimUser, lane: Lane): Promise<Written | "conflict">;
+  /** One user by id; undefined when Genesys no longer has it. */
+  getUser(id: string, lane: Lane): Promise<ScimUserResource | undefined>;
+  /**
+   * PATCH some attributes, the rest of the user untouched. With `ifMatch`, `stale` when the user
+   * changed since that version (Genesys answers 400 invalidVers, not 412); `not-found` when it is gone.
+   */
+  patchUser(
+    id: string,
+    operations: readonly ScimPatchOperation[],
+    ifMatch: string | undefined,
+    lane: Lane,
+  ): Promise<Written | "stale" | "not-found">;
   /** DELETE the user (recoverable in Genesys). `not-found` when it is already gone. */
   deleteUser(id: string, lane: Lane): Promise<"ok" | "not-found">;
   /** Users matching a SCIM filter, one small page (larger `count` values are themselves answered 429). */
@@ -39,7 +61,10 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
   const base = `${options.apiUrl}${SCIM_USERS}`;
 
   /** One API call; a 401 means the token expired or was revoked: get a new one and try once more. */
-  async function call(lane: Lane, req: Omit<UpstreamRequest, "headers">): Promise<UpstreamResponse> {
+  async function call(
+    lane: Lane,
+    req: Omit<UpstreamRequest, "headers"> & { headers?: Record<string, string> },
+  ): Promise<UpstreamResponse> {
     for (let attempt = 1; ; attempt++) {
       const token = await options.token.get();
       const res = await options.controller.run(lane, () =>
@@ -49,6 +74,7 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
             authorization: `Bearer ${token}`,
             accept: "application/scim+json, application/json",
             ...(req.body === undefined ? {} : { "content-type": "application/scim+json" }),
+            ...req.headers,
           },
         }),
       );
@@ -66,20 +92,30 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
   return {
     async createUser(user, lane) {
       const res = await call(lane, { method: "POST", url: base, body: JSON.stringify(user) });
-      if (res.status === 201 || res.status === 200)
-        return { id: (JSON.parse(res.body) as ScimUserResource).id };
+      if (res.status === 201 || res.status === 200) return written(res);
       if (res.status === 409) return "conflict";
       throw scimError(res, `creating ${user.userName}`);
     },
-    async replaceUser(id, user, lane) {
+    async getUser(id, lane) {
+      const res = await call(lane, { method: "GET", url: `${base}/${encodeURIComponent(id)}` });
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw scimError(res, `reading user ${id}`);
+      const user = JSON.parse(res.body) as ScimUserResource;
+      const version = user.meta?.version ?? header(res, "etag");
+      return version === undefined ? user : { ...user, meta: { ...user.meta, version } };
+    },
+    async patchUser(id, operations, ifMatch, lane) {
       const res = await call(lane, {
-        method: "PUT",
+        method: "PATCH",
         url: `${base}/${encodeURIComponent(id)}`,
-        body: JSON.stringify({ ...user, id }),
+        body: JSON.stringify({ schemas: [SCIM_PATCH_OP], Operations: operations }),
+        ...(ifMatch === undefined ? {} : { headers: { "if-match": ifMatch } }),
       });
-      if (res.status === 200 || res.status === 204) return "ok";
+      if (res.status === 200) return written(res);
+      if (res.status === 204) return { id, version: header(res, "etag") };
       if (res.status === 404) return "not-found";
-      throw scimError(res, `updating ${user.userName}`);
+      if (res.status === 400 && scimType(res) === "invalidVers") return "stale";
+      throw scimError(res, `updating user ${id}`);
     },
     async deleteUser(id, lane) {
       const res = await call(lane, { method: "DELETE", url: `${base}/${encodeURIComponent(id)}` });
@@ -110,6 +146,23 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
       return { users, totalResults: body.totalResults ?? users.length };
     },
   };
+}
+
+function written(res: UpstreamResponse): Written {
+  const body = JSON.parse(res.body) as ScimUserResource;
+  return { id: body.id, version: body.meta?.version ?? header(res, "etag") };
+}
+
+function header(res: UpstreamResponse, name: string): string | undefined {
+  return res.headers[name];
+}
+
+function scimType(res: UpstreamResponse): string | undefined {
+  try {
+    return (JSON.parse(res.body) as { scimType?: string }).scimType;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A SCIM filter string literal: quotes and backslashes escaped (RFC 7644 §3.4.2.2). */

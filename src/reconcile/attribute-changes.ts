@@ -1,6 +1,9 @@
-import { SCIM_ENTERPRISE_USER, type ScimUser, type ScimUserResource } from "../genesys/scim-user.ts";
+import type { ScimUserResource } from "../genesys/scim-user.ts";
+import { DEFAULT_MAPPING, type Mapping } from "../sync/mapping.ts";
+import type { MappedValues } from "../sync/scim-mapping.ts";
+import { SCIM_ATTRIBUTES, sameValue, type AttributeValue } from "../sync/scim-attributes.ts";
 
-/** One attribute that Genesys holds differently from what the default mapping makes of Okta. */
+/** One attribute that Genesys holds differently from what the mapping makes of Okta. */
 export interface AttributeChange {
   attribute: string;
   /** undefined: Genesys has no value (or no user at all). */
@@ -8,40 +11,43 @@ export interface AttributeChange {
   okta: string | boolean | undefined;
 }
 
-type Value = string | boolean | undefined;
+/**
+ * The attributes a mapping makes the bridge own, in the attribute table's order: externalId (how the
+ * next sync and the next reconcile recognise the user) and every mapped one.
+ */
+export function ownedAttributes(mapping: Mapping = DEFAULT_MAPPING): string[] {
+  const mapped = new Set(["externalId", ...mapping.entries.map((e) => e.target)]);
+  return [...SCIM_ATTRIBUTES.keys()].filter((name) => mapped.has(name));
+}
 
 /**
- * The attributes the bridge writes, read the same way from the mapped user and from what Genesys
- * returns: the same comparison the demo and the tests use to say "in step" (src/sim/directory-diff.ts),
- * plus externalId, which is how the next sync and the next reconcile recognise the user.
+ * What a write would change, attribute by attribute, read through the attribute table from both
+ * sides; `genesys` undefined lists every attribute that has a value. `attributes` defaults to the
+ * ones the default mapping owns.
  */
-const ATTRIBUTES: readonly [string, (user: Partial<ScimUser>) => Value][] = [
-  ["userName", (u) => u.userName],
-  ["externalId", (u) => u.externalId],
-  ["displayName", (u) => u.displayName],
-  ["active", (u) => u.active],
-  ["title", (u) => u.title],
-  ["name.givenName", (u) => u.name?.givenName],
-  ["name.familyName", (u) => u.name?.familyName],
-  ["emails[work]", (u) => u.emails?.find((e) => e.type === "work")?.value],
-  ["phoneNumbers[work]", (u) => u.phoneNumbers?.find((p) => p.type === "work")?.value],
-  ["phoneNumbers[mobile]", (u) => u.phoneNumbers?.find((p) => p.type === "mobile")?.value],
-  ["department", (u) => u[SCIM_ENTERPRISE_USER]?.department],
-  ["employeeNumber", (u) => u[SCIM_ENTERPRISE_USER]?.employeeNumber],
-];
-
-/** What a write would change, attribute by attribute; `genesys` undefined lists every mapped attribute. */
-export function attributeChanges(want: ScimUser, genesys: ScimUserResource | undefined): AttributeChange[] {
+export function attributeChanges(
+  want: MappedValues,
+  genesys: ScimUserResource | undefined,
+  attributes: readonly string[] = ownedAttributes(),
+): AttributeChange[] {
   const changes: AttributeChange[] = [];
-  for (const [attribute, read] of ATTRIBUTES) {
-    const okta = orUndefined(read(want));
-    const current = genesys === undefined ? undefined : orUndefined(read(genesys));
-    if (okta !== current) changes.push({ attribute, genesys: current, okta });
+  for (const name of attributes) {
+    const attribute = SCIM_ATTRIBUTES.get(name);
+    if (attribute === undefined) continue;
+    const okta = want[name];
+    const current = genesys === undefined ? undefined : attribute.read(genesys);
+    if (!sameValue(okta, current))
+      changes.push({ attribute: name, genesys: shown(current), okta: shown(okta) });
   }
   return changes;
 }
 
-/** Genesys may answer null or "" for an attribute it does not hold; both mean "no value". */
-function orUndefined(value: Value | null): Value {
-  return value === null || value === "" ? undefined : value;
+/** Lists are shown as text a human reads in the dry run: "Support (3), Sales (2)". */
+function shown(value: AttributeValue | null | undefined): string | boolean | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  if (!Array.isArray(value)) return value;
+  if (value.length === 0) return undefined;
+  return value
+    .map((v) => ("name" in v ? `${v.name} (${v.proficiency})` : `${v.authority}:${v.value}`))
+    .join(", ");
 }

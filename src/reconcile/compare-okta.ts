@@ -33,7 +33,7 @@ export async function compareOkta(s: ReconcileSession, ctx: RunContext, signal: 
     );
     const outcome: PageOutcome = { changes: [], users: [], matched: [] };
     for (const user of answer.users) {
-      const verdict = judgeUser(user, s.snapshot);
+      const verdict = judgeUser(user, s.snapshot, ctx.mapping);
       tally(s.cp.plan, verdict);
       const claimed = claimedGenesysId(verdict, s.snapshot);
       if (claimed !== undefined) {
@@ -72,9 +72,9 @@ export async function compareOkta(s: ReconcileSession, ctx: RunContext, signal: 
 }
 
 /**
- * Records what the run learned so the sync it queues goes straight to the write: the Genesys id
- * (a PUT with no lookup), and for a user already in step the body hash (a later unchanged update
- * costs nothing). For a user to update, any stored hash is dropped: it may say "in step" about a
+ * Records what the run learned so the sync it queues goes straight to the write: the Genesys id,
+ * what Genesys holds and its version (the PATCH is that difference, under If-Match, with no lookup),
+ * and for a user already in step the body hash (a later unchanged update costs nothing). For a user to update, any stored hash is dropped: it may say "in step" about a
  * Genesys user someone changed since. A user the bridge has no record of is not in the directory's
  * cache either, so its record can be saved with the page (one transaction); a record that changes
  * goes through the directory, whose cache the dispatcher's syncs read.
@@ -92,12 +92,16 @@ async function prepare(ctx: RunContext, verdict: Verdict, page: PageOutcome): Pr
     genesysId: verdict.genesysId,
     bodyHash: verdict.kind === "unchanged" ? verdict.bodyHash : undefined,
     deleted: false,
+    ...(verdict.held === undefined ? {} : { written: verdict.held.written }),
+    ...(verdict.held?.version === undefined ? {} : { version: verdict.held.version }),
   };
   if (current === undefined) page.users.push(wanted);
   else if (
     current.deleted ||
     current.genesysId !== wanted.genesysId ||
-    current.bodyHash !== wanted.bodyHash
+    current.bodyHash !== wanted.bodyHash ||
+    current.written !== wanted.written ||
+    current.version !== wanted.version
   ) {
     await ctx.users.save(wanted);
   }

@@ -1,7 +1,9 @@
 import type { ScimUserResource } from "../genesys/scim-user.ts";
 import type { OktaUser } from "../okta/okta-user.ts";
-import { mapOktaUser, scimBodyHash } from "../sync/scim-mapping.ts";
-import { attributeChanges, type AttributeChange } from "./attribute-changes.ts";
+import { DEFAULT_MAPPING, type Mapping } from "../sync/mapping.ts";
+import { mapOktaUser, scimBodyHash, scimUserOf, type ManagerReference } from "../sync/scim-mapping.ts";
+import { valuesOf } from "../sync/patch-operations.ts";
+import { attributeChanges, ownedAttributes, type AttributeChange } from "./attribute-changes.ts";
 import type { GenesysSnapshot } from "./genesys-snapshot.ts";
 
 /** What a reconcile does about a user: write it (three kinds), or nothing and say why. */
@@ -14,6 +16,11 @@ export interface PlannedChange {
   /** The Genesys user to write; undefined for a create. */
   genesysId: string | undefined;
   changes: AttributeChange[];
+  /**
+   * What Genesys holds of the owned attributes, and its version: saved with the user's record so the
+   * queued sync PATCHes the difference with If-Match and no lookup. Not part of the report.
+   */
+  held?: { written: string; version: string | undefined };
 }
 
 export interface UnchangedUser {
@@ -22,6 +29,7 @@ export interface UnchangedUser {
   genesysId: string;
   /** Genesys already holds this body: saved so that a later unchanged update costs nothing. */
   bodyHash: string;
+  held: { written: string; version: string | undefined };
 }
 
 /** Nothing to write: STAGED, no usable userName, or inactive in Okta and absent from Genesys. */
@@ -87,11 +95,21 @@ export function emptyPlan(sample: number): ReconcilePlan {
   };
 }
 
-/** Compares one Okta user, under the default mapping, with the Genesys user it corresponds to. */
-export function judgeUser(okta: OktaUser, snapshot: GenesysSnapshot): Verdict {
-  const mapped = mapOktaUser(okta);
+/** Compares one Okta user, under the mapping, with the Genesys user it corresponds to. */
+export function judgeUser(
+  okta: OktaUser,
+  snapshot: GenesysSnapshot,
+  mapping: Mapping = DEFAULT_MAPPING,
+): Verdict {
+  const mapped = mapOktaUser(okta, mapping);
   if (mapped.kind !== "user") return { kind: "skipped", oktaUserId: okta.id, reason: mapped.reason };
   const want = mapped.user;
+  const values = { ...mapped.values };
+  let compared = ownedAttributes(mapping);
+  const managerId = mapped.manager && managerInSnapshot(mapped.manager, snapshot);
+  if (managerId !== undefined) values["manager"] = managerId;
+  // A manager the snapshot cannot name is left to the sync, which waits for it to exist.
+  else if (mapped.manager !== undefined) compared = compared.filter((a) => a !== "manager");
   const holder = snapshot.withUserName(want.userName);
   const conflict = (
     genesysId: string,
@@ -131,7 +149,7 @@ export function judgeUser(okta: OktaUser, snapshot: GenesysSnapshot): Verdict {
       oktaUserId: okta.id,
       userName: want.userName,
       genesysId: undefined,
-      changes: attributeChanges(want, undefined),
+      changes: attributeChanges(values, undefined, compared),
     };
   }
   if (holder !== undefined && holder.resource.id !== target.id) {
@@ -141,19 +159,32 @@ export function judgeUser(okta: OktaUser, snapshot: GenesysSnapshot): Verdict {
       `renaming to ${want.userName} would clash with Genesys user ${holder.resource.id}, which holds that userName`,
     );
   }
-  const changes = attributeChanges(want, target);
+  const changes = attributeChanges(values, target, compared);
+  const held = { written: JSON.stringify(valuesOf(target, compared)), version: target.meta?.version };
   if (changes.length === 0) {
-    return { kind: "unchanged", oktaUserId: okta.id, genesysId: target.id, bodyHash: scimBodyHash(want) };
+    const bodyHash = scimBodyHash(scimUserOf(values));
+    return { kind: "unchanged", oktaUserId: okta.id, genesysId: target.id, bodyHash, held };
   }
   const kind: ChangeKind = isActive(target) && !want.active ? "deactivate" : "update";
-  return { kind, oktaUserId: okta.id, userName: want.userName, genesysId: target.id, changes };
+  return { kind, oktaUserId: okta.id, userName: want.userName, genesysId: target.id, changes, held };
+}
+
+function managerInSnapshot(manager: ManagerReference, snapshot: GenesysSnapshot): string | undefined {
+  if (manager.matchBy === "oktaId") return snapshot.withExternalId(manager.value)[0]?.resource.id;
+  if (manager.matchBy === "userName") return snapshot.withUserName(manager.value)?.resource.id;
+  return undefined;
 }
 
 export function tally(plan: ReconcilePlan, verdict: Verdict): void {
   plan.counts[verdict.kind] += 1;
   if (verdict.kind === "unchanged") return;
   const samples: Verdict[] = plan.samples[verdict.kind];
-  if (samples.length < plan.sample) samples.push(verdict);
+  if (samples.length >= plan.sample) return;
+  if (verdict.kind === "skipped" || verdict.kind === "conflict") samples.push(verdict);
+  else {
+    const { held: _held, ...shown } = verdict;
+    samples.push(shown);
+  }
 }
 
 /** Genesys users that no Okta user (active or DEPROVISIONED) claimed. */

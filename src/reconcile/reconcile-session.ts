@@ -1,3 +1,4 @@
+import type { Mapping } from "../sync/mapping.ts";
 import type { Clock } from "../clock.ts";
 import type { GenesysClient } from "../genesys/genesys-client.ts";
 import type { Logger } from "../log.ts";
@@ -43,6 +44,8 @@ export interface RunContext {
   controllerThrottled: () => number;
   oktaPageSize: number;
   maxPageAttempts: number;
+  /** The attribute mapping the comparison uses (MAPPING_FILE, or the default). */
+  mapping: Mapping;
 }
 
 type UsageContext = Pick<RunContext, "store" | "clock" | "controllerThrottled">;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../clock.ts";
+import { DEFAULT_MAPPING, type Mapping } from "../sync/mapping.ts";
 import type { GenesysClient } from "../genesys/genesys-client.ts";
 import type { Logger } from "../log.ts";
 import type { OktaClient } from "../okta/okta-client.ts";
@@ -22,6 +23,8 @@ import {
 } from "./reconcile-session.ts";
 
 export interface ReconcilerOptions {
+  /** The attribute mapping (MAPPING_FILE); default: the documented default mapping. */
+  mapping?: Mapping;
   store: Store;
   okta: OktaClient;
   genesys: GenesysClient;
@@ -108,6 +111,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     controllerThrottled: () => options.genesysController?.state().throttled ?? 0,
     oktaPageSize: options.oktaPageSize ?? 200,
     maxPageAttempts: options.maxPageAttempts ?? 8,
+    mapping: options.mapping ?? DEFAULT_MAPPING,
   };
   const { store, log } = ctx;
 

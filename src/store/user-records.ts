@@ -5,6 +5,13 @@ export interface UserRecord {
   /** Hash of the last SCIM body written, so that an unchanged profile costs no request. */
   bodyHash: string | undefined;
   deleted: boolean;
+  /**
+   * The owned attributes as Genesys held them after the last write (JSON, opaque to the store), so
+   * the next write PATCHes only what changed since. Absent: the user is read from Genesys first.
+   */
+  written?: string;
+  /** The Genesys version (ETag) after that write, sent as If-Match with the next PATCH. */
+  version?: string;
 }
 
 /** Okta user id → what was last written to Genesys for that user. */

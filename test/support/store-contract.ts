@@ -333,6 +333,36 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         });
         assert.equal((await store.getUser("00uB"))?.genesysId, undefined);
       });
+
+      test("keeps what was written and the Genesys version, for the next PATCH and its If-Match", async () => {
+        const written = JSON.stringify({ title: "Agent", active: true });
+        await store.saveUser({
+          oktaUserId: "00uA",
+          genesysId: "g-1",
+          bodyHash: "h1",
+          deleted: false,
+          written,
+          version: 'W/"7"',
+        });
+        assert.deepEqual(await store.getUser("00uA"), {
+          oktaUserId: "00uA",
+          genesysId: "g-1",
+          bodyHash: "h1",
+          deleted: false,
+          written,
+          version: 'W/"7"',
+        });
+        // A later save without them (a delete) drops them.
+        await store.saveUser({
+          oktaUserId: "00uA",
+          genesysId: undefined,
+          bodyHash: undefined,
+          deleted: true,
+        });
+        const deleted = await store.getUser("00uA");
+        assert.equal(deleted?.written, undefined);
+        assert.equal(deleted?.version, undefined);
+      });
     });
 
     describe("reconcile runs", () => {

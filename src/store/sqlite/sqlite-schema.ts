@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS users (
   okta_user_id TEXT PRIMARY KEY,
   genesys_id TEXT,
   body_hash TEXT,
-  deleted INTEGER NOT NULL DEFAULT 0
+  deleted INTEGER NOT NULL DEFAULT 0,
+  written TEXT,
+  version TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -74,6 +76,11 @@ export function migrate(db: Database): void {
   // Files from before fenced leases: their leases carry token 0, which no claim hands out.
   if (!columns.includes("lease_token")) {
     db.exec("ALTER TABLE pending ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0");
+  }
+  const userColumns = db.prepare("SELECT name FROM pragma_table_info('users')").pluck().all() as string[];
+  // Files from before PATCH writes: their users are read from Genesys before the first PATCH.
+  for (const column of ["written", "version"]) {
+    if (!userColumns.includes(column)) db.exec(`ALTER TABLE users ADD COLUMN ${column} TEXT`);
   }
   db.prepare(
     "INSERT OR IGNORE INTO counters (name, value) SELECT 'seq', COALESCE(MAX(seq), 0) FROM pending",

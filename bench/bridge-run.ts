@@ -170,7 +170,6 @@ function makeBridge(
     config,
     log,
     metrics: createMetrics({ defaultMetrics: false }),
-    genesysController: { secondMs: env.clock.secondMs },
     dispatcherPollMs: 50,
   });
 }

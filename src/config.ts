@@ -59,8 +59,11 @@ const envSchema = z.object({
     .optional()
     .transform((v) => parseTrustProxy(v)),
   ADMIN_TOKEN: optionalString,
-  GENESYS_MAX_CONCURRENCY: positiveInt(16),
+  // Enough in flight for 500 requests/s at 100 ms answers; the controller sizes its own cap under it.
+  GENESYS_MAX_CONCURRENCY: positiveInt(64),
   GENESYS_INITIAL_RATE: z.coerce.number().positive().default(3),
+  // Requests per minute, when the user knows the client's quota: a ceiling, still checked by 429s.
+  GENESYS_RATE_LIMIT: z.coerce.number().positive().optional(),
   OKTA_MAX_CONCURRENCY: positiveInt(8),
   SYNC_CONCURRENCY: positiveInt(32),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
@@ -111,6 +114,8 @@ export interface Config {
   limits: {
     genesysMaxConcurrency: number;
     genesysInitialRate: number;
+    /** Requests per minute the Genesys client may make, when told; undefined: found by the controller. */
+    genesysRateLimit: number | undefined;
     oktaMaxConcurrency: number;
     syncConcurrency: number;
     shutdownGraceMs: number;
@@ -201,6 +206,7 @@ export function loadConfig(
     limits: {
       genesysMaxConcurrency: e.GENESYS_MAX_CONCURRENCY,
       genesysInitialRate: e.GENESYS_INITIAL_RATE,
+      genesysRateLimit: e.GENESYS_RATE_LIMIT,
       oktaMaxConcurrency: e.OKTA_MAX_CONCURRENCY,
       syncConcurrency: e.SYNC_CONCURRENCY,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

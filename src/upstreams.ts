@@ -47,7 +47,13 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     timeoutMs,
     initialRate: config.limits.genesysInitialRate,
     maxConcurrency: config.limits.genesysMaxConcurrency,
-    tuning: options.genesysController,
+    tuning: {
+      // GENESYS_RATE_LIMIT is per minute, like Genesys' own quota; the controller counts per second.
+      ...(config.limits.genesysRateLimit === undefined
+        ? {}
+        : { rateLimit: config.limits.genesysRateLimit / 60 }),
+      ...options.genesysController,
+    },
   });
   const oktaStack = createUpstreamStack({
     upstream: "okta",

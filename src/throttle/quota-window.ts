@@ -37,11 +37,12 @@ const MIN_SPREAD_MS = 100;
 /** Kept back from every window for other consumers' requests that land between two of our readings. */
 const RESERVE_SHARE = 0.005;
 /**
- * A fixed window's whole allowance is there from its first moment, and a rolling window's free
- * slots are there until taken: either is spent at up to this many times the quota, then sends wait.
- * The last window of a burst then takes half the time, and a lull in demand is made up for.
+ * The headers' quota is spent evenly, not front-loaded: a burst limit the headers do not describe
+ * (a per-second token bucket under a per-minute quota) refuses a front-loaded window with 429s and
+ * the pace swings between spending and holding. Only budget left over by a lull in demand is made
+ * up faster: it spreads over what is left of a fixed window.
  */
-const FRONT_LOAD = 2;
+const FRONT_LOAD = 1;
 
 /**
  * The quota window as the rate-limit headers describe it, and the pace its budget allows: slow
@@ -54,10 +55,8 @@ const FRONT_LOAD = 2;
  * pins the end down to about one round trip, which matters when a minute is scaled down to seconds.
  *
  * A fixed window's budget (allowed − counted − ours in flight − a small reserve) is spent at the
- * higher of FRONT_LOAD × quota and what spreads it over the time left, then sends hold until the
- * window ends. Spending early rather than evenly loses nothing (the window gives the same allowance
- * either way) and gains at the end of a burst, whose last window is done in half the time, and after
- * a lull in demand, which is made up within the window.
+ * higher of the quota and what spreads it over the time left, then sends hold until the window
+ * ends: a lull in demand is made up within the window.
  *
  * A request is counted when it reaches the upstream, some time after it is sent. Those sent in the
  * last moments of a window land in the next one, so they neither spend this window's budget nor
@@ -162,6 +161,11 @@ export class QuotaWindow {
     const windowMs = this.windowMs ?? this.longestResetMs;
     if (this.current === undefined || windowMs <= 0) return undefined;
     return (this.current.allowed * 1000) / windowMs;
+  }
+
+  /** What the headers show of the window's shape so far. */
+  shape(): "fixed-window" | "rolling" | "unknown" {
+    return this.rolling ? "rolling" : this.fixedSeen ? "fixed-window" : "unknown";
   }
 
   /** The upstream sends rate-limit headers: they, not 429s, set the pace. */

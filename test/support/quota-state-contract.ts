@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { QuotaState } from "../../src/throttle/quota-state.ts";
+
+/**
+ * The behaviour every QuotaState must show, written once: the in-memory state runs it, and a
+ * shared one (Redis, for replicas on one client id) proves itself by running the same suite.
+ * `create` gets the initial rate and returns a fresh, isolated state (a unique key prefix).
+ */
+export function quotaStateContract(name: string, create: (initialRate: number) => Promise<QuotaState>): void {
+  const t0 = 1_700_000_000_000;
+
+  describe(`${name} quota state`, () => {
+    it("starts in slow start at the initial rate, unpaused, in epoch 0", async () => {
+      const s = (await create(3)).read();
+      assert.equal(s.rate, 3);
+      assert.equal(s.slowStart, true);
+      assert.equal(s.epoch, 0);
+      assert.equal(s.pausedUntil, 0);
+      assert.equal(s.limit, undefined);
+    });
+
+    it("lets only the first of several cuts from one epoch through, and drops older growth", async () => {
+      const state = await create(100);
+      const cut = { rate: 50, knee: 60, at: t0, settledUntil: t0 + 1_000 };
+      assert.equal(state.cut(0, cut), true);
+      assert.equal(state.cut(0, { ...cut, rate: 10 }), false);
+      assert.equal(state.grow(0, 500, false), false);
+      const s = state.read();
+      assert.deepEqual([s.rate, s.knee, s.epoch, s.cuts, s.slowStart], [50, 60, 1, 1, false]);
+      assert.equal(state.grow(1, 55, false), true);
+      assert.equal(state.read().rate, 55);
+    });
+
+    it("ignores a cut decided while the last one is still settling", async () => {
+      const state = await create(100);
+      state.cut(0, { rate: 50, knee: 60, at: t0, settledUntil: t0 + 1_000 });
+      assert.equal(state.cut(1, { rate: 20, knee: 20, at: t0 + 500, settledUntil: t0 + 1_500 }), false);
+      assert.equal(state.cut(1, { rate: 40, knee: 45, at: t0 + 1_000, settledUntil: t0 + 2_000 }), true);
+      assert.equal(state.read().rate, 40);
+    });
+
+    it("keeps a learned limit with the cut that learned it", async () => {
+      const state = await create(100);
+      const limit = { rate: 98, burst: 90, shape: "per-second" as const };
+      state.cut(0, { rate: 88, knee: 95, at: t0, settledUntil: t0 + 1_000, limit });
+      assert.deepEqual(state.read().limit, limit);
+    });
+
+    it("only extends a pause, starts it once and ends it once when due", async () => {
+      const state = await create(10);
+      assert.equal(state.pause(t0 + 1_000, t0), true);
+      assert.equal(state.pause(t0 + 500, t0 + 10), false);
+      assert.equal(state.pause(t0 + 2_000, t0 + 20), false);
+      assert.deepEqual([state.read().pausedUntil, state.read().pausedAt], [t0 + 2_000, t0]);
+      assert.equal(state.resumeIfDue(t0 + 1_999), false);
+      assert.equal(state.resumeIfDue(t0 + 2_000), true);
+      assert.equal(state.resumeIfDue(t0 + 2_001), false);
+      assert.equal(state.read().pausedUntil, 0);
+    });
+
+    it("seeding ends slow start and opens a new epoch", async () => {
+      const state = await create(3);
+      state.seed(200, 100, t0);
+      const s = state.read();
+      assert.deepEqual([s.rate, s.knee, s.slowStart, s.epoch], [200, 100, false, 1]);
+    });
+
+    it("hands out send slots one interval apart, to every caller together", async () => {
+      const state = await create(10);
+      assert.equal(state.takeSlot(t0, 100, 0), t0);
+      assert.equal(state.takeSlot(t0 + 40, 100, 0), t0 + 100);
+      assert.equal(state.takeSlot(t0 + 100, 100, 0), t0 + 100);
+      assert.equal(state.takeSlot(t0 + 150, 100, 0), t0 + 200);
+      // A late caller within the tolerance keeps the schedule rather than losing the time.
+      assert.equal(state.takeSlot(t0 + 260, 100, 100), t0 + 260);
+      assert.equal(state.takeSlot(t0 + 300, 100, 100), t0 + 300);
+      state.restartSlots(t0 + 1_000);
+      assert.equal(state.takeSlot(t0 + 400, 100, 0), t0 + 1_000);
+    });
+  });
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DispatchLoop, type Pace, type Ticket } from "../src/throttle/dispatch-loop.ts";
-import type { Lane } from "../src/throttle/lane-queue.ts";
+import type { Lane } from "../src/lane.ts";
 import { createMemoryQuotaState } from "../src/throttle/quota-state.ts";
 import { createManualClock } from "./support/manual-clock.ts";
 

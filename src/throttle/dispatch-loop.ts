@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.ts";
-import { LaneQueue, type Lane } from "./lane-queue.ts";
+import type { Lane } from "../lane.ts";
+import { LaneQueue } from "./lane-queue.ts";
 import type { QuotaState } from "./quota-state.ts";
 
 /** What the limits allow at one moment (see rate-controller.ts for how it is made). */

@@ -8,7 +8,7 @@ import { fullJitterBackoffMs } from "./backoff.ts";
 import { ControllerTelemetry } from "./controller-telemetry.ts";
 import { DispatchLoop, type Pace } from "./dispatch-loop.ts";
 import { GrowthPolicy } from "./growth-policy.ts";
-import type { Lane } from "./lane-queue.ts";
+import type { Lane } from "../lane.ts";
 import { LatencyEstimate } from "./latency-estimate.ts";
 import { LimitModel } from "./limit-model.ts";
 import { PauseGate } from "./pause-gate.ts";

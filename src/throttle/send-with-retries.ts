@@ -3,7 +3,7 @@ import { ThrottledError, UpstreamUnavailableError } from "../errors.ts";
 import type { Upstream, UpstreamResponse } from "../upstream-response.ts";
 import type { AnswerHandler } from "./answer-handler.ts";
 import type { DispatchLoop } from "./dispatch-loop.ts";
-import type { Lane } from "./lane-queue.ts";
+import type { Lane } from "../lane.ts";
 
 export interface SendWithRetriesOptions {
   upstream: Upstream;

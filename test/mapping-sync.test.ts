@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, test } from "node:test";
 import { SCIM_ENTERPRISE_USER } from "../src/genesys/scim-user.ts";
-import { waitFor } from "./support/child-bridge.ts";
+import { waitFor } from "./support/wait-for.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 
@@ -38,8 +38,8 @@ test("a mapping file's custom attribute, template and manager reach Genesys; the
   await h.deliver(agent.events);
   await waitFor(
     () => h?.logs.some((line) => /manager .* is not in Genesys yet/.test(line)) ?? false,
-    10_000,
     "the agent's sync to wait for its manager",
+    10_000,
   );
   const early = genesys.findByExternalId(agent.user.id);
   assert.equal(early?.displayName, "Last2, First2");

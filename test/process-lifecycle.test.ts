@@ -9,7 +9,8 @@ import { deliverToHook } from "../sim/okta-hook-delivery.ts";
 import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
 import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
 import { openSqliteStore } from "../src/store/sqlite-store.ts";
-import { spawnBridge, waitFor } from "./support/child-bridge.ts";
+import { spawnBridge } from "./support/child-bridge.ts";
+import { waitFor } from "./support/wait-for.ts";
 import { bridgeEnv, GENESYS_CLIENT, GENESYS_SECRET, HOOK_SECRET, OKTA_TOKEN } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 
@@ -57,7 +58,7 @@ test("SIGKILL mid-burst loses nothing that was acknowledged: a restart on the sa
     deliveries.every((d) => d.delivered),
     "every delivery acknowledged",
   );
-  await waitFor(() => genesys.stats().writes >= 60, 20_000, "some writes");
+  await waitFor(() => genesys.stats().writes >= 60, "some writes");
   first.process.kill("SIGKILL");
   const { signal } = await first.exited;
   assert.equal(signal, "SIGKILL");
@@ -65,7 +66,7 @@ test("SIGKILL mid-burst loses nothing that was acknowledged: a restart on the sa
 
   const second = await spawnBridge(childEnv(dataDir));
   try {
-    await waitFor(inStep, 60_000, "Genesys to match Okta after the restart");
+    await waitFor(inStep, "Genesys to match Okta after the restart", 60_000);
   } finally {
     second.process.kill("SIGTERM");
     await second.exited;
@@ -79,13 +80,13 @@ test("SIGTERM drains: not ready at once, exits 0, leaves the rest pending for th
   const first = await spawnBridge(childEnv(dataDir));
   const writesBefore = genesys.stats().writes;
   await deliverToHook(`${first.url}/okta/events`, HOOK_SECRET, burst(1000, 300), { batchSize: 100 });
-  await waitFor(() => genesys.stats().writes >= writesBefore + 20, 20_000, "some writes");
+  await waitFor(() => genesys.stats().writes >= writesBefore + 20, "some writes");
   assert.equal((await fetch(`${first.url}/readyz`)).status, 200);
   first.process.kill("SIGTERM");
   await waitFor(
     async () => (await fetch(`${first.url}/readyz`).catch(() => undefined))?.status === 503,
-    2_000,
     "/readyz to answer 503",
+    2_000,
   );
   const { code } = await first.exited;
   assert.equal(code, 0);
@@ -98,7 +99,7 @@ test("SIGTERM drains: not ready at once, exits 0, leaves the rest pending for th
 
   const second = await spawnBridge(childEnv(dataDir));
   try {
-    await waitFor(inStep, 60_000, "Genesys to match Okta after the restart");
+    await waitFor(inStep, "Genesys to match Okta after the restart", 60_000);
   } finally {
     second.process.kill("SIGTERM");
     assert.equal((await second.exited).code, 0);

@@ -4,6 +4,7 @@ import { diffDirectories } from "../sim/directory-diff.ts";
 import { hookEnvelope } from "../sim/okta-hook-delivery.ts";
 import { HOOK_SECRET, startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -130,7 +131,8 @@ test("an event that arrives while the user's write is in flight causes one more 
   h = await startHarness({ genesys: { latencyMs: 150 } });
   const { user, events } = h.okta.createUser(person(7));
   await h.deliver(events);
-  await new Promise((r) => setTimeout(r, 60)); // the create is in flight at Genesys now
+  // Once the sync has read the user from Okta, the write it makes carries the old title.
+  await waitFor(() => h?.okta.stats().userReads === 1, "the sync to read the user from Okta");
   await h.deliver(h.okta.updateProfile(user.id, { title: "Changed mid-flight" }).events);
   await assertInStep(h);
   assert.equal(h.genesys.findByExternalId(user.id)?.title, "Changed mid-flight");
@@ -205,7 +207,8 @@ test("a restarted bridge on the same DATA_DIR finishes the pending work", async 
   const created = [];
   for (let i = 0; i < 40; i++) created.push(...h.okta.createUser(person(100 + i)).events);
   await h.deliver(created, 20);
-  await new Promise((r) => setTimeout(r, 300));
+  // 10 writes a second: the first one lands long before the 40th.
+  await waitFor(() => (h?.genesys.stats().writes ?? 0) > 0, "the first write");
   await h.restart();
   assert.ok((await h.bridge.store.stats()).pending > 0, "work was left pending at the restart");
   await assertInStep(h);

@@ -49,13 +49,3 @@ export async function spawnBridge(env: Record<string, string>, timeoutMs = 30_00
   });
   return { process: child, url, output, exited };
 }
-
-/** Polls `check` until it returns true or the time is up. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -4,20 +4,16 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, test } from "node:test";
-import { createLogger } from "../src/log.ts";
 import { oktaUserSchema } from "../src/okta/okta-user.ts";
 import type { ReconcileProgress } from "../src/reconcile/reconcile-progress.ts";
 import { formatReport } from "../src/reconcile/reconcile-report.ts";
 import { diffDirectories } from "../sim/directory-diff.ts";
 import type { OktaSimulator } from "../sim/okta-simulator.ts";
 import type { GenesysSimulator } from "../sim/genesys-simulator.ts";
-import { openSqliteStore } from "../src/store/sqlite-store.ts";
-import type { PendingWork } from "../src/store/store.ts";
-import { createDispatcher } from "../src/sync/dispatcher.ts";
 import { mapOktaUser } from "../src/sync/scim-mapping.ts";
-import type { SyncResult } from "../src/sync/sync-user.ts";
 import { bridgeEnv, startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -256,11 +252,10 @@ test("Genesys users Okta does not know are reported, never deleted (admin API)",
   let progress:
     | { state: string; runId: string; plan: { unknown: number; conflict: number }; report: unknown }
     | undefined;
-  for (let i = 0; i < 200; i++) {
+  await waitFor(async () => {
     progress = (await (await admin("GET")).json()) as typeof progress;
-    if (progress?.state !== "running") break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return progress?.state !== "running";
+  }, "the run to finish, as the admin API reports it");
   assert.equal(progress?.state, "done");
   assert.equal(progress?.runId, runId);
   assert.equal(progress?.plan.unknown, 4);
@@ -281,14 +276,6 @@ test("Genesys users Okta does not know are reported, never deleted (admin API)",
   assert.equal(genesys.findByExternalId(blocked), undefined, "the conflicting user was not written");
   assert.equal(genesys.stats().byStatus["409"], undefined, "no write was tried into the conflict");
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test("a run interrupted mid-listing resumes from its saved cursors, not from zero", async () => {
   h = await startHarness({
@@ -337,7 +324,7 @@ test("a run interrupted mid-listing resumes from its saved cursors, not from zer
   const session1 = await nextProcess();
   assert.equal(session1.oktaPages, 0);
   assert.ok(session1.genesysPages >= 3 && session1.genesysPages < FULL.genesys);
-  await waitFor(() => h?.bridge.reconciler.progress().state === "interrupted");
+  await waitFor(() => h?.bridge.reconciler.progress().state === "interrupted", "the run to stop");
 
   const second = await interruptWhen((p) => p.phase === "okta" && p.listed.oktaPages >= 3);
   assert.equal(second.resumes, 1);
@@ -374,63 +361,19 @@ test("live Okta events go first while a reconcile's bulk work is queued", async 
   const urgent = okta.createUser(person(999)).user.id;
   seedInStep(okta, genesys, urgent);
   const running = h.bridge.reconciler.run();
-  await waitFor(() => (h?.bridge.reconciler.progress().writes ?? 0) >= 10);
+  await waitFor(() => (h?.bridge.reconciler.progress().writes ?? 0) >= 10, "ten bulk writes");
 
-  const sent = Date.now();
+  const writesBefore = genesys.stats().writes;
   await h.deliver(okta.updateProfile(urgent, { title: "Urgent" }).events);
-  await waitFor(() => genesys.findByExternalId(urgent)?.title === "Urgent");
-  const latencyMs = Date.now() - sent;
+  await waitFor(() => genesys.findByExternalId(urgent)?.title === "Urgent", "the live change");
+  const bulkWritesBetween = genesys.stats().writes - writesBefore - 1;
   const bulkLeft = await h.bridge.store.pendingInLane("bulk");
-  // 120 bulk writes at 20/s take 6 s; the live change waits a slot or two, not for the backlog.
+  // The live change waits for the bulk writes already in flight (at most 3 of the 4 sync slots),
+  // not for the backlog: counted in writes rather than in time, which varies with the machine.
   assert.ok(bulkLeft >= 60, `the live change overtook the bulk backlog (${bulkLeft} bulk changes left)`);
-  assert.ok(latencyMs < 1_500, `live change applied in ${latencyMs} ms`);
+  assert.ok(bulkWritesBetween <= 6, `${bulkWritesBetween} bulk writes landed before the live one`);
 
   const report = await running;
   assert.equal(report.plan.counts.update, 120);
   assert.deepEqual(diffDirectories(okta.users(), genesys.users()).differences, []);
-});
-
-test("bulk work never takes the dispatcher's live reserve", async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "reserve-"));
-  const store = openSqliteStore({ dataDir });
-  const started: PendingWork[] = [];
-  const release: (() => void)[] = [];
-  const dispatcher = createDispatcher({
-    store,
-    log: createLogger({ level: "silent" }),
-    concurrency: 4,
-    liveReserve: 1,
-    pollMs: 10,
-    sync: (work) =>
-      new Promise<SyncResult>((resolve) => {
-        started.push(work);
-        release.push(() => resolve("updated"));
-      }),
-  });
-  try {
-    const published = new Date().toISOString();
-    await store.enqueue(
-      Array.from({ length: 20 }, (_, i) => ({
-        oktaUserId: `00uBulk${i}`,
-        action: "sync" as const,
-        lane: "bulk" as const,
-        published,
-        created: false,
-      })),
-    );
-    dispatcher.start();
-    await waitFor(() => started.length === 3);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(started.length, 3, "bulk work holds at most concurrency - reserve slots");
-
-    await store.enqueue([{ oktaUserId: "00uLive", action: "sync", lane: "live", published, created: false }]);
-    dispatcher.notify();
-    await waitFor(() => started.some((w) => w.lane === "live"));
-    assert.equal(started.length, 4);
-  } finally {
-    for (const done of release) done();
-    await dispatcher.stop(1_000);
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
 });

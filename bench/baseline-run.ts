@@ -5,22 +5,22 @@ import { runForumScript } from "./baselines/forum-script.ts";
 import { runParallelWorkers } from "./baselines/parallel-workers.ts";
 import { createScimWriter, type ScimWriter } from "./baselines/scim-writer.ts";
 import type { OktaSimulator } from "../sim/okta-simulator.ts";
-import { GENESYS_CLIENT, GENESYS_SECRET, startBenchEnv, startBenchOkta, type BenchEnv } from "./bench-env.ts";
+import { GENESYS_CLIENT, GENESYS_SECRET, startBenchEnv, startBenchOkta } from "./bench-env.ts";
 import type { RunOptions } from "./bridge-run.ts";
 import { measureRun, watchBound, type RunResult } from "./run-result.ts";
-import { idealMs, quotaPerSecond, unsharedIdealMs, type Scenario } from "./scenarios.ts";
+import { idealMs, type Scenario } from "./scenarios.ts";
 import { applyCreates, applyUpdates, requiredWrites, type RequiredWrite, type Workload } from "./workload.ts";
 
 export interface Baseline {
   name: string;
-  run(writer: ScimWriter, env: BenchEnv): Promise<void>;
+  run(writer: ScimWriter): Promise<void>;
 }
 
 export const BASELINES: readonly Baseline[] = [
   { name: "forum script", run: (writer) => runForumScript(writer) },
   { name: "5 parallel workers", run: (writer) => runParallelWorkers(writer) },
   { name: "fixed rate (Bottleneck)", run: (writer) => runFixedRate(writer) },
-  { name: "AWS adaptive (CUBIC)", run: (writer, env) => runAwsAdaptive(writer, env.clock.now) },
+  { name: "AWS adaptive (CUBIC)", run: (writer) => runAwsAdaptive(writer) },
 ];
 
 /** The workload applied to one Okta org, and the writes it requires: the same for every baseline run. */
@@ -54,26 +54,25 @@ export async function runBaseline(
   const timeUp = new AbortController();
   setMaxListeners(0, timeUp.signal);
   const writer = await createScimWriter({
-    url: env.genesys.url,
+    url: env.gate.url,
     clientId: GENESYS_CLIENT,
     clientSecret: GENESYS_SECRET,
     writes,
-    secondMs: env.clock.secondMs,
-    documentedRate: quotaPerSecond(scenario),
+    documentedRate: scenario.quotaAt(0),
     signal: timeUp.signal,
   });
   const started = performance.now();
-  const stopSharedLoad = env.startSharedLoad(unsharedIdealMs(scenario, writes.length));
+  const stopSharedLoad = env.startSharedLoad(writes.length);
   const bound = watchBound({
     startedAt: started,
     boundMs: options.boundFactor * ideal,
     required: writes.length,
-    quotaPerSecond: quotaPerSecond(scenario),
-    done: () => env.genesys.stats().writes,
+    quotaPerSecond: scenario.quotaAt(Number.MAX_SAFE_INTEGER),
+    done: () => env.gate.stats.writes.length,
   });
   void bound.timeout.then(() => timeUp.abort(new Error("the run's time is up")));
   const finished = new Promise<void>((resolve) => timeUp.signal.addEventListener("abort", () => resolve()));
-  const running = baseline.run(writer, env);
+  const running = baseline.run(writer);
   // Once the time is up the baseline's pending sends and sleeps reject: expected, not a failure.
   running.catch(() => {});
   try {
@@ -92,6 +91,7 @@ export async function runBaseline(
     idealMs: ideal,
     makespanMs,
     timedOut,
+    startedAt: started,
   });
   await writer.close();
   await env.close();

@@ -1,7 +1,7 @@
 import { startGenesysSimulator, type GenesysSimulator } from "../sim/genesys-simulator.ts";
 import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
-import { scaledClock, type ScaledClock } from "./scaled-clock.ts";
-import { quotaPerSecond, type Scenario } from "./scenarios.ts";
+import { startQuotaGate, type QuotaGate } from "./quota-gate.ts";
+import { unsharedIdealMs, type Scenario } from "./scenarios.ts";
 
 export const GENESYS_CLIENT = "bench-client";
 export const GENESYS_SECRET = "bench-client-secret-0123456789";
@@ -10,17 +10,20 @@ export const OKTA_TOKEN = "bench-okta-api-token-0123456789";
 export const GENESYS_LATENCY = { min: 20, max: 60 };
 export const OKTA_LATENCY = { min: 2, max: 10 };
 
-/** Fresh simulators for one contender's run: empty Genesys org, empty quota windows. */
+/** Fresh simulators for one contender's run: an empty Genesys org behind a fresh quota. */
 export interface BenchEnv {
   scenario: Scenario;
   okta: OktaSimulator;
   genesys: GenesysSimulator;
-  clock: ScaledClock;
+  /** The quota in front of Genesys: its URL is the Genesys API and login URL every contender uses. */
+  gate: QuotaGate;
+  /** performance.now() when the quota started (its clock: a step-up is timed from here). */
+  startedAt: number;
   /**
    * Runs the scenario's other consumer on its schedule, relative to now and to the run's planned
    * (unshared) length; returns a stop function. A no-op when the scenario has none.
    */
-  startSharedLoad(plannedMs: number): () => void;
+  startSharedLoad(writes: number): () => void;
   close(): Promise<void>;
 }
 
@@ -38,34 +41,43 @@ export function startBenchOkta(): Promise<OktaSimulator> {
  * diff, so one serves them all); otherwise a fresh one, closed with the environment.
  */
 export async function startBenchEnv(scenario: Scenario, sharedOkta?: OktaSimulator): Promise<BenchEnv> {
-  const clock = scaledClock(scenario.timeScale);
   const [okta, genesys] = await Promise.all([
     sharedOkta ?? startBenchOkta(),
     startGenesysSimulator({
       clients: { [GENESYS_CLIENT]: GENESYS_SECRET },
-      rateLimit: scenario.rateLimit,
+      // The gate is the quota; the simulator itself never refuses.
+      rateLimit: { limit: 1_000_000_000, windowMs: 60_000, headers: false },
       latencyMs: GENESYS_LATENCY,
-      clock,
     }),
   ]);
+  const startedAt = performance.now();
+  const gate = await startQuotaGate({
+    target: genesys.url,
+    shape: scenario.shape(Date.now()),
+    headers: scenario.headers,
+    retryAfter: scenario.retryAfter,
+  });
   return {
     scenario,
     okta,
     genesys,
-    clock,
-    startSharedLoad(plannedMs) {
+    gate,
+    startedAt,
+    startSharedLoad(writes) {
       const shared = scenario.sharedLoad;
       if (shared === undefined) return () => {};
-      const rate = shared.share * quotaPerSecond(scenario);
-      const on = setTimeout(() => genesys.setExternalLoad(rate, GENESYS_CLIENT), shared.from * plannedMs);
-      const off = setTimeout(() => genesys.setExternalLoad(0, GENESYS_CLIENT), shared.to * plannedMs);
+      const plannedMs = unsharedIdealMs(scenario, writes);
+      const rate = shared.share * scenario.quotaAt(shared.from * plannedMs);
+      const on = setTimeout(() => gate.setExternalLoad(rate), shared.from * plannedMs);
+      const off = setTimeout(() => gate.setExternalLoad(0), shared.to * plannedMs);
       return () => {
         clearTimeout(on);
         clearTimeout(off);
-        genesys.setExternalLoad(0, GENESYS_CLIENT);
+        gate.setExternalLoad(0);
       };
     },
     close: async () => {
+      await gate.close();
       await Promise.all([sharedOkta === undefined ? okta.close() : undefined, genesys.close()]);
     },
   };

@@ -7,7 +7,7 @@ import { GENESYS_LATENCY } from "./bench-env.ts";
 import { HOOK_BATCH } from "./bridge-run.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { RunResult } from "./run-result.ts";
-import { quotaPerSecond, TIME_SCALE, type Scenario } from "./scenarios.ts";
+import type { Scenario } from "./scenarios.ts";
 import { checkTargets, diagnosticsTable, renderTable, resultsTable, targetsTable } from "./table.ts";
 import type { Workload } from "./workload.ts";
 
@@ -32,7 +32,7 @@ export function renderReport(input: ReportInput): string {
     `${new Date().toISOString()} · ${machine()} · ${controllerVersion()} · ` +
       `wall time ${(input.wallMs / 60_000).toFixed(1)} min · \`${command}\``,
     "",
-    describeMethod(input.workload, scenarios[0], input.boundFactor),
+    describeMethod(input.workload, input.boundFactor),
     "",
     results.length > 0 ? resultsTable(results, scenarios, input.boundFactor) : "(no scenario run)",
     "",
@@ -40,7 +40,7 @@ export function renderReport(input: ReportInput): string {
       ? `## Bridge targets\n\n${targetsTable(checkTargets(results, scenarios))}\n`
       : "",
     results.some((r) => r.diagnostics)
-      ? `## Bridge rate controller, from its trace (sampled every 25 ms)\n\n${diagnosticsTable(results)}\n`
+      ? `## Bridge rate controller, from the quota's side\n\n${diagnosticsTable(results)}\n`
       : "",
     input.memory
       ? `## Memory: ${input.memory.users.toLocaleString("en")} pending users\n\n${memoryTable(input.memory)}\n`
@@ -72,40 +72,35 @@ export function machine(): string {
   return `${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${process.platform}`;
 }
 
-function describeMethod(workload: Workload, scenario: Scenario | undefined, boundFactor: number): string {
+function describeMethod(workload: Workload, boundFactor: number): string {
   const { users, updatedUsers, updates } = workload.spec;
-  const k = scenario?.timeScale ?? TIME_SCALE;
-  const quota = scenario ? quotaPerSecond(scenario).toFixed(0) : "?";
   return [
-    `**Workload.** ${users.toLocaleString("en")} users created (create + activate events, as Okta emits them), then — once the bridge has written them — ` +
+    `**Workload.** ${users.toLocaleString("en")} users created (create + activate events, as Okta emits them), then — once Genesys matches Okta — ` +
       `${updates.toLocaleString("en")} profile updates over ${updatedUsers} of them, applied to Okta at once and delivered ` +
       `back to back in hook batches of ${HOOK_BATCH} events. **Required writes** = the least any correct client must write: ` +
-      `one POST per user plus one PUT of the final state per updated user = ${users + updatedUsers} ` +
-      `(coalescing makes the ${updates.toLocaleString("en")} update events cost ${updatedUsers} writes).`,
+      `one POST per user plus one write of the final state per updated user = ${users + updatedUsers}.`,
     "",
-    `**Quota.** Genesys' 300 requests per 60 s per OAuth client, with Genesys time running ${k}× faster than real time ` +
-      `(windows, Retry-After and inin-ratelimit-reset alike; every client reads a "second" as ${(1000 / k).toFixed(1)} ms): ` +
-      `${quota} requests per real second. Simulator latency ${GENESYS_LATENCY.min}–${GENESYS_LATENCY.max} ms uniform, loopback.`,
+    `**Quota.** Real time, nothing scaled: a gate in front of the Genesys simulator enforces each scenario's quota ` +
+      `(token bucket, fixed 60 s window, a step, another consumer) and answers 429 with Genesys' headers and body; ` +
+      `inin-ratelimit-* describe the per-minute window when headers are on. Simulator latency ` +
+      `${GENESYS_LATENCY.min}–${GENESYS_LATENCY.max} ms uniform, loopback.`,
     "",
-    `**Contenders.** The bridge row drives the real bridge (hook → SQLite → dispatcher → rate controller → SCIM). ` +
-      `The baselines get the same deduplicated write list the bridge needed (POST per user, PUT of the final state ` +
-      `per updated user; creates first, then replaces), so the comparison is about throttling alone.`,
+    `**Contenders.** The bridge row is the real service started as its users start it — \`node dist/main.js\` after ` +
+      `\`npm run build\`, a child process configured only by its documented environment (Okta and Genesys URLs and ` +
+      `credentials, DATA_DIR on tmpfs, HOST, PORT), every tuning setting at its default: it is told nothing about the ` +
+      `quota. The baselines get the same deduplicated write list the bridge needed (creates first, then replaces), so ` +
+      `the comparison is about throttling alone; they run where they finish in seconds.`,
     "",
-    `**Figures.** ideal = required writes ÷ the quota left to the contender (shared quota: less the other consumer's ` +
-      `50% over the middle third); a schedule that spends a whole fresh window at once can beat it by up to ` +
-      `300 ÷ required writes. makespan = first event delivered (bridge; the harness's own ~0.2 s applying the bulk edit to the Okta ` +
-      `simulator not counted) or first request (baselines) → converged / ` +
-      `finished. 429 % = 429s ÷ every API request the contender made. lost = Okta users Genesys does not match at the end ` +
-      `(directory diff). req/write = API requests (lookups and retries included, token requests not) ÷ required writes ` +
-      `that succeeded. A run is stopped as soon as it can no longer finish within ${boundFactor}× ideal (even at the full ` +
-      `quota from then on) and reported "timed out"; its lost figure is what was still unwritten then.`,
-    "",
-    `**Settings.** Bridge: GENESYS_INITIAL_RATE 60% of the quota (the production default 3/s is 60% of 5/s), ` +
-      `GENESYS_MAX_CONCURRENCY 32, SYNC_CONCURRENCY 64 (the defaults are sized for 5 requests/s), rate controller ` +
-      `secondMs = one Genesys second, SQLite file on tmpfs (its per-sync fsyncs do not scale down with time; ` +
-      `\`--disk-row\` shows them). Baselines: undici with one client-credentials token; five tries each; waits in ` +
-      `Genesys seconds; fixed rate and AWS adaptive may have 20 requests in flight (5 would cap them near ` +
-      `125 requests/s with this latency); the AWS limiter runs on Genesys time.`,
+    `**Figures.** ideal = required writes sent at the quota left to the contender from the first moment (a step-up ` +
+      `counted from its time; shared: less the other consumer's 50% over the middle third of the planned run); a ` +
+      `schedule that spends a fresh bucket's burst or window at once can beat it by that burst. makespan = first ` +
+      `event delivered (bridge) or first request (baselines) → Genesys matches Okta / finished. 429 % = 429s ÷ API ` +
+      `requests. req/write = API requests (lookups and retries included, token requests not) ÷ required writes that ` +
+      `succeeded. 90% of quota after = from the start (step-up: from the step) until the requests admitted within one ` +
+      `second first reached 90% of the (raised) quota. lost = Okta users Genesys does not match at the end ` +
+      `(directory diff). A run is stopped as soon as it can no longer finish within ${boundFactor}× ideal and ` +
+      `reported "timed out". Baselines: undici with one client-credentials token; five tries each; fixed rate ` +
+      `at the quota as documented before any change; fixed rate and AWS adaptive may have 20 requests in flight.`,
   ].join("\n");
 }
 

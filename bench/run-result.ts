@@ -1,6 +1,6 @@
 import { diffDirectories } from "../sim/directory-diff.ts";
 import type { BenchEnv } from "./bench-env.ts";
-import { quotaPerSecond, unsharedIdealMs } from "./scenarios.ts";
+import { peakQuota, quotaChangeAt, unsharedIdealMs } from "./scenarios.ts";
 
 /** One contender's run of one scenario: one row of the table. */
 export interface RunResult {
@@ -13,13 +13,16 @@ export interface RunResult {
   /** API requests the contender made (the token endpoint and the other consumer not counted). */
   requests: number;
   throttled: number;
-  /** Successful (2xx) POST/PUT/DELETE. */
+  /** Successful (2xx) POST/PUT/PATCH/DELETE. */
   writes: number;
-  lookups: number;
+  /** Ms from the start (or from the quota's step) until the admitted rate over a second reached 90% of the quota. */
+  reach90Ms: number | undefined;
   /** Okta users Genesys does not match at the end (directory diff). */
   lost: number;
   /** The other consumer's share: what it was meant to send and what it got answered. */
   external?: { planned: number; requests: number; throttled: number };
+  /** Idle event → Genesys write, ms per sample (bridge rows that measured it). */
+  idleWriteMs?: number[];
   notes: string[];
   /** How the bridge's rate controller behaved (bridge rows only), for whoever tunes it. */
   diagnostics?: Record<string, string>;
@@ -31,14 +34,17 @@ export interface RunTiming {
   idealMs: number;
   makespanMs: number;
   timedOut: boolean;
+  /** performance.now() when the contender started. */
+  startedAt?: number;
   notes?: string[];
 }
 
-/** Reads the figures every contender is judged by from the simulators themselves. */
-export function measureRun(env: BenchEnv, timing: RunTiming): RunResult {
-  const stats = env.genesys.stats();
+/** Reads the figures every contender is judged by from the quota gate and the simulators. */
+export function measureRun(env: BenchEnv, timing: RunTiming & { startedAt?: number }): RunResult {
+  const { stats } = env.gate;
   const diff = diffDirectories(env.okta.users(), env.genesys.users());
   const shared = env.scenario.sharedLoad;
+  const from = (timing.startedAt ?? env.startedAt) + quotaChangeAt(env.scenario);
   const result: RunResult = {
     scenario: env.scenario.name,
     contender: timing.contender,
@@ -46,24 +52,50 @@ export function measureRun(env: BenchEnv, timing: RunTiming): RunResult {
     idealMs: timing.idealMs,
     makespanMs: timing.makespanMs,
     timedOut: timing.timedOut,
-    requests: stats.requests - stats.tokenRequests,
-    throttled: stats.byStatus["429"] ?? 0,
-    writes: stats.writes,
-    lookups: stats.lookups,
+    requests: stats.requests,
+    throttled: stats.throttled,
+    writes: stats.writes.length,
+    reach90Ms: timeToReach(stats.admitted, from, 0.9 * peakQuota(env.scenario)),
     lost: diff.differences.length,
     notes: [...(timing.notes ?? [])],
   };
   if (shared !== undefined) {
-    const unsharedMs = unsharedIdealMs(env.scenario, timing.requiredWrites);
+    const plannedMs = unsharedIdealMs(env.scenario, timing.requiredWrites);
     result.external = {
       planned: Math.round(
-        (shared.share * quotaPerSecond(env.scenario) * (shared.to - shared.from) * unsharedMs) / 1000,
+        (shared.share * env.scenario.quotaAt(0) * (shared.to - shared.from) * plannedMs) / 1000,
       ),
-      requests: stats.externalRequests,
-      throttled: stats.externalThrottled,
+      requests: stats.external.requests,
+      throttled: stats.external.throttled,
     };
   }
   return result;
+}
+
+/** Ms after `from` when `perSecond` requests were first admitted within one second. */
+export function timeToReach(
+  admitted: readonly number[],
+  from: number,
+  perSecond: number,
+): number | undefined {
+  const times = admitted.filter((t) => t >= from);
+  for (let i = 0, j = 0; j < times.length; j++) {
+    const t = times[j] ?? 0;
+    while ((times[i] ?? 0) <= t - 1000) i += 1;
+    if (j - i + 1 >= perSecond) return t - from;
+  }
+  return undefined;
+}
+
+/** Requests admitted per second over the run's first seconds, and the 429 bursts: how the pace got going. */
+export function rampDiagnostics(env: BenchEnv, startedAt: number): Record<string, string> {
+  const perSecond: number[] = [];
+  for (const t of env.gate.stats.admitted) {
+    const s = Math.floor((t - startedAt) / 1000);
+    if (s >= 0) perSecond[s] = (perSecond[s] ?? 0) + 1;
+  }
+  const counts = Array.from(perSecond, (n) => n ?? 0);
+  return { "admitted per second": counts.slice(0, 30).join(" ") + (counts.length > 30 ? " …" : "") };
 }
 
 export interface BoundWatch {

@@ -4,23 +4,22 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BASELINES, prepareBaselineWorkload, runBaseline, type BaselineWorkload } from "./baseline-run.ts";
 import { waitForQuiet, watchOtherLoad } from "./cpu-load.ts";
+import { buildBridge } from "./bridge-process.ts";
 import { runBridge, type RunOptions } from "./bridge-run.ts";
 import { runMemoryBench, type MemoryResult } from "./memory.ts";
 import { runReconcileRow } from "./reconcile-row.ts";
 import { controllerVersion, machine, renderReport } from "./report.ts";
 import type { RunResult } from "./run-result.ts";
-import { scenarios, TIME_SCALE } from "./scenarios.ts";
+import { scenarios } from "./scenarios.ts";
 import { figures } from "./table.ts";
 import { buildWorkload, FULL_WORKLOAD, QUICK_WORKLOAD } from "./workload.ts";
 
 const USAGE = `npm run bench -- [options]
   --only <names>        comma-separated scenarios, "memory" or "reconcile" (default: all)
   --contenders <names>  comma-separated: bridge, forum, parallel, fixed, aws (default: all)
-  --quick               a smaller workload (400 users, 1,600 updates over 200) and a 10k-user memory run
+  --quick               a smaller workload (400 users, 1,000 updates over 200) and a 10k-user memory run
   --bound <factor>      a run is stopped once it cannot finish within factor × ideal (default 2)
-  --time-scale <k>      Genesys time runs k times faster than real time (default ${TIME_SCALE}; 1 = real Genesys timing, very slow)
   --repeat <n>          run the bridge n times per scenario and report the median run (default 1)
-  --disk-row            also run burst-headers' bridge with its SQLite file on disk instead of tmpfs
   --quiet-wait <s>      before each run, wait up to s seconds (6·s in all) for other processes to use < 0.3 cores (default 10; 0 = never)
   --list                list the scenarios and exit`;
 
@@ -38,15 +37,13 @@ async function main() {
       contenders: { type: "string" },
       quick: { type: "boolean", default: false },
       bound: { type: "string", default: "2" },
-      "time-scale": { type: "string", default: String(TIME_SCALE) },
       list: { type: "boolean", default: false },
-      "disk-row": { type: "boolean", default: false },
       repeat: { type: "string", default: "1" },
       "quiet-wait": { type: "string", default: "10" },
       help: { type: "boolean", default: false },
     },
   });
-  const all = scenarios(Number(values["time-scale"]));
+  const all = scenarios();
   if (values.help) return console.log(USAGE);
   if (values.list) {
     for (const s of all) console.log(`${s.name.padEnd(24)} ${s.conditions}`);
@@ -68,15 +65,12 @@ async function main() {
   // Traces and logs of this run in a directory of their own: runs started by others do not clobber them.
   const runDir = join(resultsDir, "runs", new Date().toISOString().replace(/[:.]/g, "-"));
   mkdirSync(runDir, { recursive: true });
-  const options: RunOptions = {
-    boundFactor: Number(values.bound),
-    resultsDir: runDir,
-    logLevel: process.env["LOG_LEVEL"] ?? "warn",
-  };
+  const options: RunOptions = { boundFactor: Number(values.bound), resultsDir: runDir };
 
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s`;
   console.log(`${machine()} · ${controllerVersion()}`);
+  if (contenders.includes("bridge")) await buildBridge();
   const results: RunResult[] = [];
   let prepared: BaselineWorkload | undefined;
   // On a shared machine someone else's test run skews a makespan: wait for quiet before each run,
@@ -115,20 +109,15 @@ async function main() {
     if (contenders.includes("bridge")) {
       const runs: RunResult[] = [];
       for (let i = 1; i <= repeat; i++) {
-        runs.push(
-          await measured(() => runBridge(scenario, workload, { ...options, tag: repeat > 1 ? `${i}` : "" })),
-        );
+        const tag = repeat > 1 ? `${i}` : "";
+        // The first scenario also times single events through the idle bridge once its burst is done.
+        const idleLatency = scenario === picked[0] && i === 1;
+        runs.push(await measured(() => runBridge(scenario, workload, { ...options, tag, idleLatency })));
       }
       record(medianRun(runs));
-      // Optional: what the store's fsyncs cost at the benchmark's scaled quota (see RunOptions.store).
-      if (values["disk-row"] && scenario.name === "burst-headers")
-        record(
-          await measured(() =>
-            runBridge(scenario, workload, { ...options, store: "disk" }, "bridge (store on disk)"),
-          ),
-        );
     }
-    for (const baseline of baselines) {
+    // The baselines where they finish in seconds (on a minute window each would take minutes).
+    for (const baseline of scenario.baselines || only !== undefined ? baselines : []) {
       prepared ??= await prepareBaselineWorkload(workload);
       const ready = prepared;
       record(await measured(() => runBaseline(baseline, scenario, ready, options)));

@@ -14,8 +14,8 @@ const MAX_TRIES = 5;
 const THROTTLING_BASE_MS = 500;
 const MAX_DELAY_MS = 20_000;
 
-export async function runAwsAdaptive(writer: ScimWriter, genesysNow: () => number): Promise<void> {
-  const limiter = onGenesysTime(new DefaultRateLimiter(), genesysNow, writer.secondMs);
+export async function runAwsAdaptive(writer: ScimWriter): Promise<void> {
+  const limiter = new DefaultRateLimiter();
   for (const phase of writer.phases) {
     let next = 0;
     const worker = async () => {
@@ -36,26 +36,6 @@ async function writeAdaptively(writer: ScimWriter, limiter: DefaultRateLimiter, 
     limiter.updateClientSendingRate(throttled ? { $metadata: { httpStatusCode: 429 } } : {});
     if (!throttled || attempt === MAX_TRIES) return;
     const delayMs = Math.min(MAX_DELAY_MS, Math.random() * 2 ** attempt * THROTTLING_BASE_MS);
-    await writer.sleep((delayMs * writer.secondMs) / 1000);
+    await writer.sleep(delayMs);
   }
-}
-
-/**
- * Runs the limiter on Genesys time, like everything else in the scenario: its CUBIC curve, its
- * 0.5/s floor and its half-second rate buckets then stand in the same relation to the 60 s window
- * as against the real Genesys. Its clock and timer are private, so they are replaced from outside.
- */
-function onGenesysTime(
-  limiter: DefaultRateLimiter,
-  genesysNow: () => number,
-  secondMs: number,
-): DefaultRateLimiter {
-  const inside = limiter as unknown as Record<string, unknown>;
-  const seconds = () => genesysNow() / 1000;
-  inside["getCurrentTimeInSeconds"] = seconds;
-  inside["lastThrottleTime"] = seconds();
-  inside["lastTxRateBucket"] = Math.floor(seconds());
-  const statics = DefaultRateLimiter as unknown as { setTimeoutFn: (fn: () => void, ms: number) => unknown };
-  statics.setTimeoutFn = (fn, ms) => setTimeout(fn, (ms * secondMs) / 1000);
-  return limiter;
 }

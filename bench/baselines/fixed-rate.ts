@@ -33,7 +33,7 @@ export async function runFixedRate(writer: ScimWriter): Promise<void> {
         const told = retryAfterSeconds(answer);
         waiting += 1;
         notify();
-        await writer.sleep((told !== undefined && told > 0 ? told : FALLBACK_SECONDS) * writer.secondMs);
+        await writer.sleep((told !== undefined && told > 0 ? told : FALLBACK_SECONDS) * 1000);
         waiting -= 1;
         queue.unshift(job);
       }

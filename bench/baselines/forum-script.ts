@@ -32,6 +32,6 @@ async function writeWithRetries(writer: ScimWriter, write: RequiredWrite): Promi
     if (answer === "blocked" || answer.status !== 429 || attempt === MAX_TRIES) return;
     const told = retryAfterSeconds(answer);
     const seconds = told !== undefined && told > 0 ? told : 2 ** attempt + Math.random();
-    await writer.sleep(seconds * writer.secondMs);
+    await writer.sleep(seconds * 1000);
   }
 }

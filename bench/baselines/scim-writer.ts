@@ -17,9 +17,7 @@ export interface Attempt {
  */
 export interface ScimWriter {
   readonly writes: readonly RequiredWrite[];
-  /** Real milliseconds in one Genesys second: scales Retry-After and every wait a baseline counts in seconds. */
-  readonly secondMs: number;
-  /** Genesys' documented quota (300/min) in requests per real second: what a fixed-rate client is set to. */
+  /** The quota as documented, in requests per second: what a fixed-rate client is set to. */
   readonly documentedRate: number;
   /** Fires when the run's time is up; sleep() and send() then reject. */
   readonly signal: AbortSignal;
@@ -40,7 +38,6 @@ export interface ScimWriterOptions {
   clientId: string;
   clientSecret: string;
   writes: readonly RequiredWrite[];
-  secondMs: number;
   documentedRate: number;
   signal: AbortSignal;
 }
@@ -59,7 +56,6 @@ export async function createScimWriter(
       options.writes.filter((w) => w.kind === "create"),
       options.writes.filter((w) => w.kind === "replace"),
     ],
-    secondMs: options.secondMs,
     documentedRate: options.documentedRate,
     signal: options.signal,
     async send(write) {

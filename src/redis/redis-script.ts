@@ -14,12 +14,21 @@ type Dynamic = Record<string, (...args: ScriptArg[]) => unknown>;
 
 /**
  * Wraps ioredis' defineCommand, whose commands are added at run time and so untyped. Every key a
- * script touches is passed in KEYS (Redis Cluster routes by them); `keys` must have `numberOfKeys`.
+ * script touches is passed in KEYS (Redis Cluster routes by them); `keys` must have `numberOfKeys`,
+ * or any number when it is "any".
  */
-export function redisScript(redis: Redis, name: string, numberOfKeys: number, lua: string): RedisScript {
+export function redisScript(
+  redis: Redis,
+  name: string,
+  numberOfKeys: number | "any",
+  lua: string,
+): RedisScript {
   const command = `ogb_${name}`;
-  if (!(command in redis)) redis.defineCommand(command, { numberOfKeys, lua });
+  if (!(command in redis)) {
+    redis.defineCommand(command, numberOfKeys === "any" ? { lua } : { numberOfKeys, lua });
+  }
   const call = (target: object, keys: readonly string[], args: readonly ScriptArg[]) => {
+    if (numberOfKeys === "any") return (target as Dynamic)[command]!(keys.length, ...keys, ...args);
     if (keys.length !== numberOfKeys)
       throw new Error(`${name} takes ${numberOfKeys} keys, got ${keys.length}`);
     return (target as Dynamic)[command]!(...keys, ...args);

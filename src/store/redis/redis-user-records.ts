@@ -1,0 +1,31 @@
+import type { Redis } from "../../redis/redis-connection.ts";
+import type { UserRecord, UserRecords } from "../user-records.ts";
+
+interface StoredUser {
+  g?: string;
+  h?: string;
+  d?: 1;
+}
+
+/** A user record as the `users` hash keeps it (short names: there is one per user). */
+export function userJson(record: UserRecord): string {
+  const stored: StoredUser = {};
+  if (record.genesysId !== undefined) stored.g = record.genesysId;
+  if (record.bodyHash !== undefined) stored.h = record.bodyHash;
+  if (record.deleted) stored.d = 1;
+  return JSON.stringify(stored);
+}
+
+export function createRedisUserRecords(redis: Redis, usersKey: string): UserRecords {
+  return {
+    async getUser(oktaUserId) {
+      const raw = await redis.hget(usersKey, oktaUserId);
+      if (raw === null) return undefined;
+      const stored = JSON.parse(raw) as StoredUser;
+      return { oktaUserId, genesysId: stored.g, bodyHash: stored.h, deleted: stored.d === 1 };
+    },
+    async saveUser(record) {
+      await redis.hset(usersKey, record.oktaUserId, userJson(record));
+    },
+  };
+}

@@ -9,7 +9,9 @@ import { readinessChecks } from "./http/readiness-checks.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import type { OktaClient } from "./okta/okta-client.ts";
+import { exclusiveReconciler } from "./reconcile/exclusive-reconciler.ts";
 import { createReconciler, type Reconciler, type ReconcilerOptions } from "./reconcile/reconciler.ts";
+import { openRedisBackend } from "./redis/redis-backend.ts";
 import { createServerLifecycle } from "./server-lifecycle.ts";
 import { createStatusRoutes, type StatusTuning } from "./status/status-routes.ts";
 import { openSqliteStore } from "./store/sqlite-store.ts";
@@ -71,7 +73,10 @@ export function createBridge(options: BridgeOptions): Bridge {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const metrics = options.metrics ?? createMetrics();
-  const store = options.store ?? openSqliteStore({ dataDir: config.dataDir, clock: () => clock.now() });
+  // REDIS_URL: several replicas share one store (and one reconcile at a time); otherwise SQLite.
+  const redis = config.redis && openRedisBackend({ ...config.redis, log, clock });
+  const store =
+    options.store ?? redis?.store ?? openSqliteStore({ dataDir: config.dataDir, clock: () => clock.now() });
   const upstreams = createUpstreams({
     config,
     clock,
@@ -81,7 +86,8 @@ export function createBridge(options: BridgeOptions): Bridge {
     oktaController: options.oktaController,
   });
   const { okta, genesys, genesysController, oktaController } = upstreams;
-  const users = createUserDirectory(store);
+  // Another replica may write a user meanwhile: a cached body hash could then skip a needed write.
+  const users = createUserDirectory(store, redis === undefined ? {} : { max: 0 });
   const managers = createManagerResolver(genesys, users);
   const syncLog = log.child({ component: "sync" });
   const dispatcher = createDispatcher({
@@ -93,7 +99,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     ...(options.dispatcherPollMs === undefined ? {} : { pollMs: options.dispatcherPollMs }),
     sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog, mapping: config.mapping, managers }),
   });
-  const reconciler = createReconciler({
+  const localReconciler = createReconciler({
     store,
     okta,
     genesys,
@@ -105,6 +111,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     dispatcher,
     ...options.reconcile,
   });
+  const reconciler = redis ? exclusiveReconciler(localReconciler, redis.reconcileLock) : localReconciler;
 
   const lifecycle = createServerLifecycle({ log, graceMs: config.limits.shutdownGraceMs });
   const status = createStatusRoutes({
@@ -145,6 +152,8 @@ export function createBridge(options: BridgeOptions): Bridge {
     okta,
     genesys,
     async listen(port = config.port, host = config.host) {
+      // Not fatal: the hook answers 503 and syncs wait until Redis answers, then resume by themselves.
+      if (redis && !(await redis.ready(5_000))) log.warn("starting while Redis is unreachable");
       const listening = await lifecycle.listen(app, port, host);
       if (options.startDispatcher ?? true) dispatcher.start();
       return listening;

@@ -12,7 +12,10 @@ export interface UserDirectory {
  * cost no store read. Bounded; an evicted user is read back from the store on demand.
  */
 export function createUserDirectory(store: Store, options: { max?: number } = {}): UserDirectory {
-  const cache = new LRUCache<string, UserRecord>({ max: options.max ?? 20_000 });
+  const max = options.max ?? 20_000;
+  // max 0: no cache, every read goes to the store (shared with other replicas, so never stale).
+  if (max === 0) return { get: (id) => store.getUser(id), save: (record) => store.saveUser(record) };
+  const cache = new LRUCache<string, UserRecord>({ max });
   return {
     async get(oktaUserId) {
       const cached = cache.get(oktaUserId);

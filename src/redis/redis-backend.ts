@@ -1,0 +1,49 @@
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import type { RunLock } from "../reconcile/exclusive-reconciler.ts";
+import { openRedisStore } from "../store/redis-store.ts";
+import type { Store } from "../store/store.ts";
+import { connectRedis, redisReady, type Redis } from "./redis-connection.ts";
+import { checkRedisPersistence } from "./redis-persistence.ts";
+import { createRedisRunLock } from "./redis-run-lock.ts";
+
+export interface RedisBackend {
+  redis: Redis;
+  store: Store;
+  /** One reconcile at a time across the replicas. */
+  reconcileLock: RunLock;
+  /** Waits (at start) for the connection; false when Redis did not answer in time. */
+  ready(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * What REDIS_URL switches on: the store every replica shares and the cluster-wide locks, over one
+ * connection. The persistence check runs on the first connection and says, once, what an
+ * acknowledged event can survive.
+ */
+export function openRedisBackend(options: {
+  url: string;
+  prefix: string;
+  log: Logger;
+  clock: Clock;
+}): RedisBackend {
+  const log = options.log.child({ component: "redis" });
+  const redis = connectRedis({ url: options.url, log });
+  redis.once("ready", () => void checkRedisPersistence(redis, log).catch(() => undefined));
+  const store = openRedisStore({
+    redis,
+    prefix: options.prefix,
+    clock: () => options.clock.now(),
+    closeConnection: true,
+  });
+  return {
+    redis,
+    store,
+    reconcileLock: createRedisRunLock({ redis, key: `${options.prefix}{reconcile}:lock`, log }),
+    ready: (timeoutMs) =>
+      redisReady(redis, timeoutMs).then(
+        () => true,
+        () => false,
+      ),
+  };
+}

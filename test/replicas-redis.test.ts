@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { diffDirectories } from "../sim/directory-diff.ts";
+import { startGenesysSimulator, type GenesysSimulator } from "../sim/genesys-simulator.ts";
+import { hookEnvelope } from "../sim/okta-hook-delivery.ts";
+import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
+import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
+import { waitFor } from "./support/child-bridge.ts";
+import { GENESYS_CLIENT, GENESYS_SECRET, HOOK_SECRET, OKTA_TOKEN } from "./support/harness.ts";
+import { person } from "./support/people.ts";
+import { dropPrefix, SHARED_REDIS_URL, testRedis, uniquePrefix } from "./support/redis.ts";
+import { ADMIN_TOKEN, startReplicas } from "./support/replicas.ts";
+
+let okta: OktaSimulator;
+let genesys: GenesysSimulator;
+const prefixes: string[] = [];
+before(async () => {
+  okta = await startOktaSimulator({ apiToken: OKTA_TOKEN });
+  genesys = await startGenesysSimulator({
+    clients: { [GENESYS_CLIENT]: GENESYS_SECRET },
+    rateLimit: { limit: 50, windowMs: 1000 },
+  });
+});
+after(async () => {
+  await Promise.all([okta.close(), genesys.close()]);
+  const redis = testRedis();
+  for (const prefix of prefixes) await dropPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+async function replicas(count: number, startDispatcher = true) {
+  const prefix = uniquePrefix("replicas");
+  prefixes.push(prefix);
+  return startReplicas({
+    count,
+    oktaUrl: okta.url,
+    genesysUrl: genesys.url,
+    redisUrl: SHARED_REDIS_URL,
+    prefix,
+    bridge: { startDispatcher },
+  });
+}
+
+async function post(url: string, events: OktaSystemLogEvent[], envelope = hookEnvelope(events)) {
+  const response = await fetch(`${url}/okta/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: HOOK_SECRET },
+    body: JSON.stringify(envelope),
+  });
+  return response.status;
+}
+
+const storedLines = (logs: Record<string, unknown>[]) =>
+  logs.filter((l) => l["msg"] === "okta delivery stored");
+
+test("Okta's retry reaching another replica is stored once, and one user's events over two replicas cost one write", async (t) => {
+  const set = await replicas(2, false);
+  t.after(() => set.close());
+  const [a, b] = set.replicas as [(typeof set.replicas)[0], (typeof set.replicas)[0]];
+  const { user, events: created } = okta.createUser(person(9001));
+  const envelope = hookEnvelope(created);
+  assert.equal(await post(a.url, created, envelope), 200);
+  assert.equal(await post(b.url, created, envelope), 200, "the retry is acknowledged");
+  assert.deepEqual(
+    storedLines(b.logs).map((l) => [l["stored"], l["duplicates"]]),
+    [[0, created.length]],
+    "and stored by nobody",
+  );
+  for (let i = 0; i < 6; i++) {
+    const { events } = okta.updateProfile(user.id, { title: `Title ${i}` });
+    assert.equal(await post((i % 2 === 0 ? b : a).url, events), 200);
+  }
+  assert.equal((await a.bridge.store.stats()).pending, 1, "one pending record for the user, cluster-wide");
+  genesys.resetStats();
+  a.bridge.dispatcher.start();
+  b.bridge.dispatcher.start();
+  await waitFor(() => genesys.findByExternalId(user.id)?.title === "Title 5", 10_000, "the newest title");
+  await Promise.all([a.bridge.dispatcher.idle(), b.bridge.dispatcher.idle()]);
+  assert.equal(genesys.stats().writes, 1, "one write for seven events delivered to two replicas");
+});
+
+test("a reconcile runs on one replica at a time while another serves live events", async (t) => {
+  // Users Okta has and Genesys lacks: drift only a reconcile repairs.
+  const drifted = Array.from({ length: 30 }, (_, i) => okta.createUser(person(9100 + i)).user);
+  const set = await replicas(2);
+  t.after(() => set.close());
+  const [a, b] = set.replicas as [(typeof set.replicas)[0], (typeof set.replicas)[0]];
+  const start = (url: string) =>
+    fetch(`${url}/admin/reconcile`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: "{}",
+    });
+  assert.equal((await start(a.url)).status, 202);
+  assert.equal((await start(b.url)).status, 409, "the other replica refuses a second run");
+  const live = Array.from({ length: 10 }, (_, i) => okta.createUser(person(9200 + i)));
+  for (const { events } of live) assert.equal(await post(b.url, events), 200);
+  await waitFor(
+    () => diffDirectories(okta.users(), genesys.users()).differences.length === 0,
+    30_000,
+    "Genesys to match Okta",
+  );
+  for (const user of [...drifted, ...live.map((l) => l.user)]) assert.ok(genesys.findByExternalId(user.id));
+  await waitFor(
+    async () => (await a.bridge.store.latestReconcileRun())?.finishedAt !== undefined,
+    10_000,
+    "the run to finish",
+  );
+  assert.equal((await start(b.url)).status, 202, "once it finished, any replica may run the next");
+});

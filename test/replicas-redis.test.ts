@@ -5,7 +5,7 @@ import { startGenesysSimulator, type GenesysSimulator } from "../sim/genesys-sim
 import { hookEnvelope } from "../sim/okta-hook-delivery.ts";
 import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
 import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
-import { waitFor } from "./support/child-bridge.ts";
+import { waitFor } from "./support/wait-for.ts";
 import { GENESYS_CLIENT, GENESYS_SECRET, HOOK_SECRET, OKTA_TOKEN } from "./support/harness.ts";
 import { person } from "./support/people.ts";
 import { dropPrefix, SHARED_REDIS_URL, testRedis, uniquePrefix } from "./support/redis.ts";
@@ -74,7 +74,7 @@ test("Okta's retry reaching another replica is stored once, and one user's event
   genesys.resetStats();
   a.bridge.dispatcher.start();
   b.bridge.dispatcher.start();
-  await waitFor(() => genesys.findByExternalId(user.id)?.title === "Title 5", 10_000, "the newest title");
+  await waitFor(() => genesys.findByExternalId(user.id)?.title === "Title 5", "the newest title", 10_000);
   await Promise.all([a.bridge.dispatcher.idle(), b.bridge.dispatcher.idle()]);
   assert.equal(genesys.stats().writes, 1, "one write for seven events delivered to two replicas");
 });
@@ -97,14 +97,14 @@ test("a reconcile runs on one replica at a time while another serves live events
   for (const { events } of live) assert.equal(await post(b.url, events), 200);
   await waitFor(
     () => diffDirectories(okta.users(), genesys.users()).differences.length === 0,
-    30_000,
     "Genesys to match Okta",
+    30_000,
   );
   for (const user of [...drifted, ...live.map((l) => l.user)]) assert.ok(genesys.findByExternalId(user.id));
   await waitFor(
     async () => (await a.bridge.store.latestReconcileRun())?.finishedAt !== undefined,
-    10_000,
     "the run to finish",
+    10_000,
   );
   assert.equal((await start(b.url)).status, 202, "once it finished, any replica may run the next");
 });

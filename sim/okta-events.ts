@@ -133,6 +133,3 @@ export class OktaEventFactory {
     };
   }
 }
-
-export { deliverToHook, hookEnvelope, verifyHook } from "./okta-hook-delivery.ts";
-export type { HookDelivery, OktaHookEnvelope } from "./okta-hook-delivery.ts";

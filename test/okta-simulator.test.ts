@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { deliverToHook, hookEnvelope, verifyHook, type OktaSystemLogEvent } from "../sim/okta-events.ts";
+import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
+import { deliverToHook, hookEnvelope, verifyHook } from "../sim/okta-hook-delivery.ts";
 import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
 
 const AUTH = { authorization: "SSWS demo-okta-token" };

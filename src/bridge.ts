@@ -11,9 +11,9 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import type { OktaClient } from "./okta/okta-client.ts";
 import { exclusiveReconciler } from "./reconcile/exclusive-reconciler.ts";
 import { createReconciler, type Reconciler, type ReconcilerOptions } from "./reconcile/reconciler.ts";
-import { openRedisBackend } from "./redis/redis-backend.ts";
-import { createServerLifecycle } from "./server-lifecycle.ts";
-import { createStatusRoutes, type StatusTuning } from "./status/status-routes.ts";
+import { openRedisBackend, type RedisBackend } from "./redis/redis-backend.ts";
+import { createServerLifecycle, type ShutdownSteps } from "./server-lifecycle.ts";
+import { createStatusRoutes, type StatusRoutes, type StatusTuning } from "./status/status-routes.ts";
 import { openSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { createDispatcher, type Dispatcher } from "./sync/dispatcher.ts";
@@ -22,7 +22,7 @@ import { syncUser } from "./sync/sync-user.ts";
 import { createUserDirectory } from "./sync/user-directory.ts";
 import type { RateController } from "./throttle/rate-controller.ts";
 import type { ControllerTuning } from "./upstream-stack.ts";
-import { createUpstreams } from "./upstreams.ts";
+import { createUpstreams, type Upstreams } from "./upstreams.ts";
 
 export interface BridgeOptions {
   config: Readonly<Config>;
@@ -86,32 +86,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     oktaController: options.oktaController,
   });
   const { okta, genesys, genesysController, oktaController } = upstreams;
-  // Another replica may write a user meanwhile: a cached body hash could then skip a needed write.
-  const users = createUserDirectory(store, redis === undefined ? {} : { max: 0 });
-  const managers = createManagerResolver(genesys, users);
-  const syncLog = log.child({ component: "sync" });
-  const dispatcher = createDispatcher({
-    store,
-    log: syncLog,
-    metrics,
-    clock,
-    concurrency: config.limits.syncConcurrency,
-    ...(options.dispatcherPollMs === undefined ? {} : { pollMs: options.dispatcherPollMs }),
-    sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog, mapping: config.mapping, managers }),
-  });
-  const localReconciler = createReconciler({
-    store,
-    okta,
-    genesys,
-    users,
-    log: log.child({ component: "reconcile" }),
-    clock,
-    genesysController,
-    mapping: config.mapping,
-    dispatcher,
-    ...options.reconcile,
-  });
-  const reconciler = redis ? exclusiveReconciler(localReconciler, redis.reconcileLock) : localReconciler;
+  const { dispatcher, reconciler } = createWorkers(options, { clock, log, metrics, store, upstreams, redis });
 
   const lifecycle = createServerLifecycle({ log, graceMs: config.limits.shutdownGraceMs });
   const status = createStatusRoutes({
@@ -159,20 +134,91 @@ export function createBridge(options: BridgeOptions): Bridge {
       return listening;
     },
     stop: () =>
-      lifecycle.stop({
-        drain: async () => {
-          // A running reconcile stops at once; its checkpoint is saved page by page and the next run resumes.
-          const reconcileStopped = reconciler.stop();
-          await dispatcher.stop(config.limits.shutdownGraceMs);
-          upstreams.closeControllers();
-          await reconcileStopped; // a listing request waiting for the quota is released by closeControllers()
-          status.close();
-        },
-        release: async () => {
-          await upstreams.closeConnections();
-          await store.close();
-        },
-      }),
+      lifecycle.stop(
+        shutdownSteps({
+          reconciler,
+          dispatcher,
+          upstreams,
+          status,
+          store,
+          graceMs: config.limits.shutdownGraceMs,
+        }),
+      ),
     isShuttingDown: lifecycle.isShuttingDown,
+  };
+}
+
+interface Parts {
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  store: Store;
+  upstreams: Upstreams;
+  redis: RedisBackend | undefined;
+}
+
+/** The dispatcher, which syncs users as their changes come, and the reconciler, which queues changes in bulk. */
+function createWorkers(
+  options: BridgeOptions,
+  parts: Parts,
+): { dispatcher: Dispatcher; reconciler: Reconciler } {
+  const { config } = options;
+  const { clock, log, metrics, store, redis } = parts;
+  const { okta, genesys, genesysController } = parts.upstreams;
+  // Another replica may write a user meanwhile: a cached body hash could then skip a needed write.
+  const users = createUserDirectory(store, redis === undefined ? {} : { max: 0 });
+  const managers = createManagerResolver(genesys, users);
+  const syncLog = log.child({ component: "sync" });
+  const dispatcher = createDispatcher({
+    store,
+    log: syncLog,
+    metrics,
+    clock,
+    concurrency: config.limits.syncConcurrency,
+    ...(options.dispatcherPollMs === undefined ? {} : { pollMs: options.dispatcherPollMs }),
+    sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog, mapping: config.mapping, managers }),
+  });
+  const localReconciler = createReconciler({
+    store,
+    okta,
+    genesys,
+    users,
+    log: log.child({ component: "reconcile" }),
+    clock,
+    genesysController,
+    mapping: config.mapping,
+    dispatcher,
+    ...options.reconcile,
+  });
+  const reconciler = redis ? exclusiveReconciler(localReconciler, redis.reconcileLock) : localReconciler;
+  return { dispatcher, reconciler };
+}
+
+/**
+ * SIGTERM: a running reconcile stops at once (its checkpoint is saved page by page and the next run
+ * resumes); syncs in flight get the grace period; then nothing waits for quota any more, and once
+ * the listener is closed the connections and the store go.
+ */
+function shutdownSteps(parts: {
+  reconciler: Reconciler;
+  dispatcher: Dispatcher;
+  upstreams: Upstreams;
+  status: StatusRoutes;
+  store: Store;
+  graceMs: number;
+}): ShutdownSteps {
+  const { reconciler, dispatcher, upstreams, status, store } = parts;
+  return {
+    drain: async () => {
+      const reconcileStopped = reconciler.stop();
+      await dispatcher.stop(parts.graceMs);
+      upstreams.closeControllers();
+      await reconcileStopped; // a listing request waiting for the quota is released by closeControllers()
+      status.close();
+    },
+    release: async () => {
+      await upstreams.closeConnections();
+      await store.close();
+    },
   };
 }

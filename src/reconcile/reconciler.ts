@@ -9,11 +9,10 @@ import type { Dispatcher } from "../sync/dispatcher.ts";
 import type { SyncResult } from "../sync/sync-user.ts";
 import type { UserDirectory } from "../sync/user-directory.ts";
 import type { RateController } from "../throttle/rate-controller.ts";
-import { compareOkta } from "./compare-okta.ts";
-import { listGenesys } from "./list-genesys.ts";
 import { idleProgress, sessionProgress, type ReconcileProgress } from "./reconcile-progress.ts";
-import { buildReport, type ReconcileReport } from "./reconcile-report.ts";
+import type { ReconcileReport } from "./reconcile-report.ts";
 import { loadLastRun, openSession } from "./reconcile-resume.ts";
+import { runSession } from "./run-session.ts";
 import {
   countPending,
   refreshUsage,
@@ -100,20 +99,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const clock = options.clock ?? systemClock;
   const pollMs = options.pollMs ?? 100;
   const newRunId = options.newRunId ?? (() => `rec_${randomUUID()}`);
-  const ctx: RunContext = {
-    store: options.store,
-    okta: options.okta,
-    genesys: options.genesys,
-    users: options.users,
-    dispatcher: options.dispatcher,
-    log: options.log,
-    clock,
-    controllerThrottled: () => options.genesysController?.state().throttled ?? 0,
-    oktaPageSize: options.oktaPageSize ?? 200,
-    maxPageAttempts: options.maxPageAttempts ?? 8,
-    mapping: options.mapping ?? DEFAULT_MAPPING,
-  };
-  const { store, log } = ctx;
+  const ctx = runContext(options, clock);
 
   let busy = false;
   let session: HeldSession | undefined;
@@ -139,44 +125,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     else if (clock.now() - s.lastCount >= 200) void countPending(s, ctx).catch(() => undefined);
   });
 
-  /** The apply phase: the dispatcher works through the bulk lane; the run waits until it is empty. */
-  async function awaitApplied(s: ReconcileSession, signal: AbortSignal): Promise<void> {
-    let lastSave = clock.now();
-    for (;;) {
-      await countPending(s, ctx);
-      if (s.pending === 0) return;
-      if (clock.now() - lastSave >= 2_000) {
-        lastSave = clock.now();
-        await saveCheckpoint(s, ctx);
-      }
-      await clock.sleep(pollMs, signal);
-    }
-  }
-
-  async function execute(s: ReconcileSession, signal: AbortSignal): Promise<ReconcileReport> {
-    try {
-      if (s.cp.phase === "genesys") await listGenesys(s, ctx, signal);
-      if (s.cp.phase === "okta") await compareOkta(s, ctx, signal);
-      if (!s.dryRun) await awaitApplied(s, signal);
-      refreshUsage(s, ctx);
-      const deadLetters = s.dryRun ? 0 : (await store.stats()).deadLetters - s.cp.deadLettersAtStart;
-      const done = buildReport(s, clock.now(), deadLetters);
-      if (!s.dryRun) await store.finishReconcileRun(s.runId, clock.now(), JSON.stringify(done));
-      s.state = "done";
-      lastReport = done;
-      const summary = { counts: done.plan.counts, genesysRequests: done.genesysRequests.total };
-      log.info({ runId: s.runId, dryRun: s.dryRun, ...summary }, "reconcile finished");
-      return done;
-    } catch (error) {
-      s.state = signal.aborted ? "interrupted" : "failed";
-      s.error = error instanceof Error ? error.message : String(error);
-      if (s.state === "failed") log.error({ runId: s.runId, err: error }, "reconcile failed");
-      else log.info({ runId: s.runId, phase: s.cp.phase }, "reconcile interrupted; the next run resumes it");
-      if (!s.dryRun) await saveCheckpoint(s, ctx).catch(() => undefined); // the page checkpoints are saved already
-      throw error;
-    }
-  }
-
   const reconciler: Reconciler = {
     async start(runOptions = {}) {
       if (busy) throw new ReconcileBusyError(session?.state === "running" ? session.runId : undefined);
@@ -191,7 +139,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         );
         const s: HeldSession = { ...opened, abort, settled: Promise.resolve() };
         session = s;
-        const result = execute(s, signal).finally(() => {
+        const finished = (report: ReconcileReport) => {
+          lastReport = report;
+        };
+        const result = runSession(s, ctx, { signal, pollMs, finished }).finally(() => {
           busy = false;
         });
         s.settled = result.catch(() => undefined); // also marks the rejection handled for start() callers
@@ -218,4 +169,20 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
   };
   return reconciler;
+}
+
+function runContext(options: ReconcilerOptions, clock: Clock): RunContext {
+  return {
+    store: options.store,
+    okta: options.okta,
+    genesys: options.genesys,
+    users: options.users,
+    dispatcher: options.dispatcher,
+    log: options.log,
+    clock,
+    controllerThrottled: () => options.genesysController?.state().throttled ?? 0,
+    oktaPageSize: options.oktaPageSize ?? 200,
+    maxPageAttempts: options.maxPageAttempts ?? 8,
+    mapping: options.mapping ?? DEFAULT_MAPPING,
+  };
 }

@@ -2,10 +2,9 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import { PermanentError, RetryLaterError, ThrottledError } from "../errors.ts";
 import type { Lane } from "../lane.ts";
 import type { PendingWork, Store } from "../store/store.ts";
-import { fullJitterBackoffMs } from "../throttle/backoff.ts";
+import { settleFailedSync } from "./sync-failure.ts";
 import type { SyncResult } from "./sync-user.ts";
 
 export interface DispatcherOptions {
@@ -49,6 +48,8 @@ export interface Dispatcher {
  * Pulls coalesced user changes from the store and runs one sync per user at a time (the store
  * leases a user to one worker; an event that arrives meanwhile bumps the row's version, so the
  * user is synced once more afterwards and the newest state wins).
+ * One closure, longer than most, on purpose: the slots in use, the pump's re-entry flags and the
+ * timers are shared by every method below; split apart they would travel as mutable state.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, log, metrics } = options;
@@ -115,18 +116,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return [...live, ...(await store.claim({ limit: room, leaseMs, lane: "bulk" }))];
   }
 
-  /** Keeps the leases of the syncs in flight; a lost one is logged, and its sync's outcome is refused. */
-  async function renewLeases(): Promise<void> {
-    for (const { work } of [...active.values()]) {
-      const lease = await store.renew(work, leaseMs).catch((error: unknown) => {
-        log.error({ err: error, user: work.oktaUserId }, "renewing a lease failed");
-        return work.lease;
-      });
-      if (lease === undefined) log.warn({ user: work.oktaUserId }, "lease lost while syncing");
-      else work.lease = lease;
-    }
-  }
-
   async function checkIdle() {
     const stats = await store.stats();
     if (stats.pending === 0 && active.size === 0) {
@@ -148,45 +137,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  /** A user's retries back off from a second up to five minutes, spread so a burst of failures does not return as one. */
-  const retryDelayMs = (work: PendingWork) => fullJitterBackoffMs(work.attempts, 1_000, 300_000, Math.random);
-
   async function handleFailure(work: PendingWork, error: unknown): Promise<void> {
-    const now = clock.now();
-    if (stopping) {
-      await store.release(work);
-      return;
-    }
-    if (error instanceof PermanentError) {
-      metrics?.syncs.inc({ result: "dead_letter" });
-      log.warn(
-        { user: work.oktaUserId, status: error.upstreamStatus, reason: error.message },
-        "user dead-lettered",
-      );
-      await store.deadLetter(work, error.upstreamStatus, error.message, now);
-      return;
-    }
-    if (error instanceof RetryLaterError) {
-      metrics?.syncs.inc({ result: "retry" });
-      const throttled = error instanceof ThrottledError;
-      // Throttling is not the user's fault: it does not count as an attempt.
-      const notBefore = error.retryAt ?? now + retryDelayMs(work);
-      log.info(
-        { user: work.oktaUserId, reason: error.message, retryInMs: notBefore - now },
-        "user sync will retry",
-      );
-      await store.reschedule(work, notBefore, !throttled);
-      return;
-    }
-    if (work.attempts + 1 >= maxUnexpected) {
-      metrics?.syncs.inc({ result: "dead_letter" });
-      log.error({ user: work.oktaUserId, err: error }, "user dead-lettered after repeated unexpected errors");
-      await store.deadLetter(work, undefined, `unexpected error: ${(error as Error).message}`, now);
-      return;
-    }
-    metrics?.syncs.inc({ result: "retry" });
-    log.error({ user: work.oktaUserId, err: error }, "user sync failed unexpectedly; will retry");
-    await store.reschedule(work, now + retryDelayMs(work), true);
+    if (stopping) await store.release(work);
+    else
+      await settleFailedSync(work, error, clock.now(), {
+        store,
+        log,
+        metrics,
+        maxUnexpectedAttempts: maxUnexpected,
+      });
   }
 
   return {
@@ -195,7 +154,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       stopping = false;
       timer = setInterval(() => void pump(), pollMs);
       timer.unref();
-      renewTimer = setInterval(() => void renewLeases(), leaseMs / 3);
+      renewTimer = setInterval(
+        () => void renewLeases([...active.values()], { store, log, leaseMs }),
+        leaseMs / 3,
+      );
       renewTimer.unref();
       void pump();
     },
@@ -205,15 +167,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     async stop(graceMs) {
       stopping = true;
       if (timer) clearInterval(timer);
-      const all = Promise.allSettled([...active.values()].map((a) => a.running));
-      let graceTimer: NodeJS.Timeout | undefined;
-      const grace = new Promise<"timeout">((resolve) => {
-        graceTimer = setTimeout(() => resolve("timeout"), graceMs);
-      });
-      const outcome = await Promise.race([all.then(() => "done" as const), grace]);
-      clearTimeout(graceTimer);
+      const settled = await settledWithin(
+        [...active.values()].map((a) => a.running),
+        graceMs,
+      );
       if (renewTimer) clearInterval(renewTimer);
-      if (outcome === "timeout") {
+      if (!settled) {
         log.warn({ inFlight: active.size }, "shutdown grace over; leaving the rest pending");
         // Given back so the next start syncs them at once; these syncs can no longer commit anything.
         await Promise.allSettled([...active.values()].map(({ work }) => store.release(work)));
@@ -230,4 +189,33 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       syncedListeners.push({ lane, listener });
     },
   };
+}
+
+/** Keeps the leases of the syncs in flight; a lost one is logged, and its sync's outcome is refused. */
+async function renewLeases(
+  syncs: readonly { work: PendingWork }[],
+  deps: { store: Pick<Store, "renew">; log: Logger; leaseMs: number },
+): Promise<void> {
+  for (const { work } of syncs) {
+    const lease = await deps.store.renew(work, deps.leaseMs).catch((error: unknown) => {
+      deps.log.error({ err: error, user: work.oktaUserId }, "renewing a lease failed");
+      return work.lease;
+    });
+    if (lease === undefined) deps.log.warn({ user: work.oktaUserId }, "lease lost while syncing");
+    else work.lease = lease;
+  }
+}
+
+/** True when every promise settled within `ms`; false when the time ran out first. */
+async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const all = Promise.allSettled(promises).then(() => true as const);
+  try {
+    return await Promise.race([all, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

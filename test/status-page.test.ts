@@ -48,7 +48,7 @@ async function changes(page: Page, id: string, from: string, timeout = 10_000): 
 test("the status page loads under helmet's CSP and its numbers move live while a burst syncs", async () => {
   assert.ok(
     existsSync(CHROMIUM),
-    `no browser at ${CHROMIUM}: this test drives Debian's chromium (apt-get install -y chromium)`,
+    `no browser at ${CHROMIUM}: this test drives Debian's chromium (npm run test:setup installs it)`,
   );
   // A slow Genesys quota (8 requests/s) makes a burst of 60 users take several seconds.
   h = await startHarness({

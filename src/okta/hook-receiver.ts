@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import express, { type Request, type Response, type Router } from "express";
+import express, { type Request, type RequestHandler, type Response, type Router } from "express";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { EventInbox } from "../store/event-inbox.ts";
@@ -45,6 +45,14 @@ const NOTHING_COUNTED = {
   eventTypes: new Map<string, number>(),
 };
 
+/** Answers Okta and reports the delivery (metrics, status page) in one place, whatever the outcome. */
+type Answer = (
+  res: Response,
+  status: number,
+  body?: { error: string; message: string },
+  counted?: Omit<HookDeliveryReport, "status">,
+) => void;
+
 /**
  * Okta batches events close in time into one POST and documents no maximum; a System Log event is
  * typically 1–4 KB, so 16 MB holds several thousand of them.
@@ -59,53 +67,22 @@ export const DEFAULT_HOOK_BODY_LIMIT = 16 * 1024 * 1024;
  */
 export function createHookReceiver(options: HookReceiverOptions): Router {
   const router = express.Router();
-  const checkSecret = createSecretCheck(options.secret);
   const parseJson = express.json({
     limit: options.bodyLimitBytes ?? DEFAULT_HOOK_BODY_LIMIT,
     type: () => true, // the content type was checked already, with a clearer error
   });
-  const answer = (
-    res: Response,
-    status: number,
-    body?: { error: string; message: string },
-    counted: Omit<HookDeliveryReport, "status"> = NOTHING_COUNTED,
-  ) => {
+  const answer: Answer = (res, status, body, counted = NOTHING_COUNTED) => {
     options.metrics?.hookDeliveries.inc({ status: String(status) });
     options.onDelivery?.({ status, ...counted });
     if (body) res.status(status).json(body);
     else res.status(status).end();
   };
 
-  // One-time verification when the hook is registered or re-verified: echo the challenge. It is the
-  // only GET Okta sends; echoing a value back discloses nothing, so it needs no secret.
-  router.get("/okta/events", (req, res) => {
-    const challenge = req.get("x-okta-verification-challenge");
-    if (!challenge) {
-      res.status(400).json({
-        error: "missing_challenge",
-        message: "GET is only for Okta's verification: send the x-okta-verification-challenge header",
-      });
-      return;
-    }
-    res.status(200).json({ verification: challenge });
-  });
+  router.get("/okta/events", answerVerification);
 
   router.post(
     "/okta/events",
-    (req, res, next) => {
-      if (!checkSecret(req.get(options.header))) {
-        answer(res, 401, { error: "unauthorized", message: `missing or wrong ${options.header} header` });
-        return;
-      }
-      if (!req.is("application/json")) {
-        answer(res, 415, {
-          error: "unsupported_media_type",
-          message: `expected Content-Type: application/json, got ${req.get("content-type") ?? "none"}`,
-        });
-        return;
-      }
-      next();
-    },
+    requireSecretAndJson(options.header, createSecretCheck(options.secret), answer),
     parseJson,
     async (req: Request, res: Response) => {
       const parsed = envelopeSchema.safeParse(req.body);
@@ -115,8 +92,7 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
       }
       const deliveryId = parsed.data.eventId ?? randomUUID();
       const delivery = toInboxEvents(parsed.data.data.events);
-      const eventTypes = new Map<string, number>();
-      for (const e of delivery.events) eventTypes.set(e.eventType, (eventTypes.get(e.eventType) ?? 0) + 1);
+      const eventTypes = countByType(delivery.events);
       let counted = {
         ...NOTHING_COUNTED,
         events: delivery.events.length,
@@ -157,4 +133,48 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
     },
   );
   return router;
+}
+
+/**
+ * One-time verification when the hook is registered or re-verified: echo the challenge. It is the
+ * only GET Okta sends; echoing a value back discloses nothing, so it needs no secret.
+ */
+function answerVerification(req: Request, res: Response): void {
+  const challenge = req.get("x-okta-verification-challenge");
+  if (!challenge) {
+    res.status(400).json({
+      error: "missing_challenge",
+      message: "GET is only for Okta's verification: send the x-okta-verification-challenge header",
+    });
+    return;
+  }
+  res.status(200).json({ verification: challenge });
+}
+
+/** Before the body is read: the shared secret (compared in constant time), then the content type. */
+function requireSecretAndJson(
+  header: string,
+  checkSecret: (presented: string | undefined) => boolean,
+  answer: Answer,
+): RequestHandler {
+  return (req, res, next) => {
+    if (!checkSecret(req.get(header))) {
+      answer(res, 401, { error: "unauthorized", message: `missing or wrong ${header} header` });
+      return;
+    }
+    if (!req.is("application/json")) {
+      answer(res, 415, {
+        error: "unsupported_media_type",
+        message: `expected Content-Type: application/json, got ${req.get("content-type") ?? "none"}`,
+      });
+      return;
+    }
+    next();
+  };
+}
+
+function countByType(events: readonly { eventType: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.eventType, (counts.get(e.eventType) ?? 0) + 1);
+  return counts;
 }

@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 /**
  * Every metric the bridge exposes on GET /metrics, created once per bridge on its own registry so
  * that several bridges in one test process do not collide. Names follow Prometheus conventions:
- * `_total` counters, base units (seconds), labels with a small, fixed set of values.
+ * `_total` counters, base units (seconds), labels with a small, fixed set of values. One long list
+ * on purpose: an operator looking up a metric's name and labels finds them all here, in one place.
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();

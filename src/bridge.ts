@@ -84,6 +84,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     metrics,
     genesysController: options.genesysController,
     oktaController: options.oktaController,
+    sharedQuota: redis && ((upstream, initial) => redis.quotaState(upstream, initial)),
   });
   const { okta, genesys, genesysController, oktaController } = upstreams;
   const { dispatcher, reconciler } = createWorkers(options, { clock, log, metrics, store, upstreams, redis });
@@ -141,6 +142,7 @@ export function createBridge(options: BridgeOptions): Bridge {
           upstreams,
           status,
           store,
+          redis,
           graceMs: config.limits.shutdownGraceMs,
         }),
       ),
@@ -205,6 +207,7 @@ function shutdownSteps(parts: {
   upstreams: Upstreams;
   status: StatusRoutes;
   store: Store;
+  redis: RedisBackend | undefined;
   graceMs: number;
 }): ShutdownSteps {
   const { reconciler, dispatcher, upstreams, status, store } = parts;
@@ -218,6 +221,7 @@ function shutdownSteps(parts: {
     },
     release: async () => {
       await upstreams.closeConnections();
+      parts.redis?.close();
       await store.close();
     },
   };

@@ -5,7 +5,9 @@ import { createGenesysToken, type GenesysToken } from "./genesys/genesys-token.t
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { createOktaClient, type OktaClient } from "./okta/okta-client.ts";
+import type { MemoryQuotaStateOptions, QuotaState } from "./throttle/quota-state.ts";
 import type { RateController } from "./throttle/rate-controller.ts";
+import type { Upstream } from "./upstream-response.ts";
 import { createUpstreamStack, type ControllerTuning } from "./upstream-stack.ts";
 
 export interface UpstreamsOptions {
@@ -15,6 +17,8 @@ export interface UpstreamsOptions {
   metrics: Metrics;
   genesysController?: ControllerTuning | undefined;
   oktaController?: ControllerTuning | undefined;
+  /** Replicas: the quota state each controller shares with the other replicas' (REDIS_URL). */
+  sharedQuota?: ((upstream: Upstream, initial: Required<MemoryQuotaStateOptions>) => QuotaState) | undefined;
 }
 
 export interface Upstreams {
@@ -39,6 +43,18 @@ const OKTA_INITIAL_RATE = 10;
 export function createUpstreams(options: UpstreamsOptions): Upstreams {
   const { config, clock, log, metrics } = options;
   const timeoutMs = config.limits.httpTimeoutMs;
+  const genesysCeiling =
+    config.limits.genesysRateLimit === undefined ? undefined : config.limits.genesysRateLimit / 60;
+  // The controller's own defaults when the state is its own (a told limit starts there, no slow start).
+  const shared = (upstream: Upstream, initialRate: number, ceiling: number | undefined) =>
+    options.sharedQuota === undefined
+      ? {}
+      : {
+          quotaState: options.sharedQuota(upstream, {
+            initialRate: ceiling ?? initialRate,
+            slowStart: ceiling === undefined,
+          }),
+        };
   const genesysStack = createUpstreamStack({
     upstream: "genesys",
     clock,
@@ -49,9 +65,8 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     maxConcurrency: config.limits.genesysMaxConcurrency,
     tuning: {
       // GENESYS_RATE_LIMIT is per minute, like Genesys' own quota; the controller counts per second.
-      ...(config.limits.genesysRateLimit === undefined
-        ? {}
-        : { rateLimit: config.limits.genesysRateLimit / 60 }),
+      ...(genesysCeiling === undefined ? {} : { rateLimit: genesysCeiling }),
+      ...shared("genesys", config.limits.genesysInitialRate, genesysCeiling),
       ...options.genesysController,
     },
   });
@@ -63,7 +78,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     timeoutMs,
     initialRate: OKTA_INITIAL_RATE,
     maxConcurrency: config.limits.oktaMaxConcurrency,
-    tuning: options.oktaController,
+    tuning: { ...shared("okta", OKTA_INITIAL_RATE, undefined), ...options.oktaController },
   });
   const genesysToken = createGenesysToken({ ...config.genesys, http: genesysStack.http, clock });
   const genesys = createGenesysClient({

@@ -3,8 +3,10 @@ import type { Logger } from "../log.ts";
 import type { RunLock } from "../reconcile/exclusive-reconciler.ts";
 import { openRedisStore } from "../store/redis-store.ts";
 import type { Store } from "../store/store.ts";
+import type { MemoryQuotaStateOptions } from "../throttle/quota-state.ts";
 import { connectRedis, redisReady, type Redis } from "./redis-connection.ts";
 import { checkRedisPersistence } from "./redis-persistence.ts";
+import { createRedisQuotaState, type RedisQuotaState } from "./redis-quota-state.ts";
 import { createRedisRunLock } from "./redis-run-lock.ts";
 
 export interface RedisBackend {
@@ -12,6 +14,10 @@ export interface RedisBackend {
   store: Store;
   /** One reconcile at a time across the replicas. */
   reconcileLock: RunLock;
+  /** The quota state a rate controller shares with the other replicas' controllers of that upstream. */
+  quotaState(upstream: string, initial: Required<MemoryQuotaStateOptions>): RedisQuotaState;
+  /** Stops the quota states' polls (the store's close() closes the connection). */
+  close(): void;
   /** Waits (at start) for the connection; false when Redis did not answer in time. */
   ready(timeoutMs: number): Promise<boolean>;
 }
@@ -36,9 +42,24 @@ export function openRedisBackend(options: {
     clock: () => options.clock.now(),
     closeConnection: true,
   });
+  const quotaStates: RedisQuotaState[] = [];
   return {
     redis,
     store,
+    quotaState(upstream, initial) {
+      const state = createRedisQuotaState({
+        redis,
+        prefix: options.prefix,
+        upstream,
+        ...initial,
+        clock: options.clock,
+      });
+      quotaStates.push(state);
+      return state;
+    },
+    close() {
+      for (const state of quotaStates) state.close();
+    },
     reconcileLock: createRedisRunLock({ redis, key: `${options.prefix}{reconcile}:lock`, log }),
     ready: (timeoutMs) =>
       redisReady(redis, timeoutMs).then(

@@ -1,22 +1,8 @@
 import { systemClock, type Clock } from "../clock.ts";
+import type { LearnedLimit, QuotaSnapshot, QuotaState } from "../throttle/quota-state.ts";
 import type { Redis } from "./redis-connection.ts";
-import { redisScript, type RedisScript } from "./redis-script.ts";
-import { GROW, LEARN, RESERVE, THROTTLED } from "./quota-scripts.ts";
-
-/** The quota state every replica shares, as of the last call (times on this process's clock). */
-export interface SharedQuota {
-  /** Requests per second all replicas together may send. */
-  rate: number;
-  /** Goes up with every cut: a 429 to a request sent in an older epoch was already answered. */
-  epoch: number;
-  cuts: number;
-  /** Epoch ms until which every replica holds its requests; 0 = not paused. */
-  pausedUntil: number;
-  /** Where the quota is thought to be (the AIMD knee). */
-  knee: number;
-  /** Requests per second the headers told the quota allows, once any replica learned it. */
-  learnedQuota: number | undefined;
-}
+import { QUOTA_STEP } from "./quota-scripts.ts";
+import { redisScript, type ScriptArg } from "./redis-script.ts";
 
 export interface RedisQuotaStateOptions {
   redis: Redis;
@@ -25,116 +11,163 @@ export interface RedisQuotaStateOptions {
   /** One state per upstream quota (the Genesys client id, the Okta token). */
   upstream: string;
   initialRate: number;
-  maxRate: number;
+  slowStart?: boolean;
   clock?: Clock;
-  /** The state expires this long after the last request of any replica. Default 10 minutes. */
+  /** The state expires this long after the last step of any replica. Default 10 minutes. */
   ttlMs?: number;
-  /** A slot may be taken this early, so a replica's timer running late does not lose it. Default 5 ms. */
-  toleranceMs?: number;
+  /** How often an idle replica reads the others' cuts and pauses. Default 200 ms. */
+  pollMs?: number;
 }
 
-export interface RedisQuotaState {
-  /** Takes the next send slot cluster-wide, or says how long to wait (paused, or the pace). */
-  reserve(): Promise<{ waitMs: number; state: SharedQuota }>;
-  /**
-   * A 429 to a request sent in `epochAtSend`: pauses every replica for `pauseMs`, and cuts to `rate`
-   * and `knee` unless another replica already cut for this epoch. `cut` says whether this one did.
-   */
-  throttled(input: { epochAtSend: number; pauseMs: number; rate: number; knee: number }): Promise<{
-    cut: boolean;
-    state: SharedQuota;
-  }>;
-  /** A success under demand: raises the shared rate by `increase`, unless a cut came since `epochAtSend`. */
-  grow(epochAtSend: number, increase: number): Promise<{ grew: boolean; state: SharedQuota }>;
-  /** Shares what the headers told of the quota, and a rate to seed from it. */
-  learn(fields: { learnedQuota?: number; rate?: number; knee?: number }): Promise<SharedQuota>;
-  /** The state as the last call saw it (no round trip). */
-  last(): SharedQuota;
+export interface RedisQuotaState extends QuotaState {
+  /** Resolves once every step taken so far has been answered by Redis (tests, shutdown). */
+  synced(): Promise<void>;
+  close(): void;
 }
 
 /**
- * The rate controller's state that the quota depends on, in one Redis hash per upstream, changed
- * only by Lua scripts (quota-scripts.ts), so that replicas pace as one: one GCRA schedule for all
- * their sends, one pause after a 429, one cut per congestion epoch, and growth from every
- * replica's successes. The AIMD arithmetic (how far to cut, how much to grow) stays in the
- * controller; Redis decides only what must be decided once for everyone.
+ * The QuotaState replicas on one client id share, in a Redis hash changed only by one Lua script
+ * (quota-scripts.ts). The controller decides within a tick, so the interface is synchronous: this
+ * keeps a local mirror, applies each step to it at once by the in-memory rules, and sends the same
+ * step to Redis, where it is decided again against every replica's steps; the reply of the latest
+ * step replaces the mirror. A mirror is at most a round trip (well under a millisecond) behind, so
+ * two replicas may send within the same interval now and then, but every send advances the one
+ * schedule on the server, so the replicas' sum keeps to the rate; one 429 pauses everyone by their
+ * next step or poll, and of the cuts several replicas decide for one epoch only the first stands.
+ * Times are the callers' clocks (epoch ms): replicas with NTP agree within milliseconds.
+ * While Redis is away the mirror goes on alone, as one process would.
  */
 export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuotaState {
-  const { redis, initialRate, maxRate } = options;
   const clock = options.clock ?? systemClock;
-  const ttl = options.ttlMs ?? 10 * 60_000;
-  const tolerance = options.toleranceMs ?? 5;
-  // The hash tag keeps every key of one quota on one Cluster slot.
   const key = [`${options.prefix}{quota:${options.upstream}}`];
-  const scripts: Record<"reserve" | "throttled" | "grow" | "learn", RedisScript> = {
-    reserve: redisScript(redis, "quota_reserve", 1, RESERVE),
-    throttled: redisScript(redis, "quota_throttled", 1, THROTTLED),
-    grow: redisScript(redis, "quota_grow", 1, GROW),
-    learn: redisScript(redis, "quota_learn", 1, LEARN),
-  };
-  let last: SharedQuota = {
-    rate: initialRate,
+  const script = redisScript(options.redis, "quota_step", 1, QUOTA_STEP);
+  const head: ScriptArg[] = [
+    options.ttlMs ?? 10 * 60_000,
+    options.initialRate,
+    options.slowStart === false ? "0" : "1",
+  ];
+  const s: QuotaSnapshot = {
+    rate: options.initialRate,
+    knee: options.initialRate,
+    slowStart: options.slowStart ?? true,
     epoch: 0,
     cuts: 0,
+    cutAt: Number.NEGATIVE_INFINITY,
+    settledUntil: Number.NEGATIVE_INFINITY,
     pausedUntil: 0,
-    knee: initialRate,
-    learnedQuota: undefined,
+    pausedAt: 0,
+    limit: undefined,
+  };
+  /** The schedule as this replica's own grants left it, and as Redis last told it. */
+  let localNext = Number.NEGATIVE_INFINITY;
+  let sharedNext = Number.NEGATIVE_INFINITY;
+  let sent = 0;
+  let inFlight: Promise<unknown> = Promise.resolve();
+
+  const adopt = (reply: unknown) => {
+    const [, rate, knee, slow, epoch, cuts, cutAt, settled, pausedUntil, pausedAt, limit, tat] = (
+      reply as string[]
+    ).map(String);
+    const time = (v: string | undefined) =>
+      v === "" || v === undefined ? Number.NEGATIVE_INFINITY : Number(v);
+    s.rate = Number(rate);
+    s.knee = Number(knee);
+    s.slowStart = slow === "1";
+    s.epoch = Number(epoch);
+    s.cuts = Number(cuts);
+    s.cutAt = time(cutAt);
+    s.settledUntil = time(settled);
+    s.limit = limit ? (JSON.parse(limit) as LearnedLimit) : undefined;
+    // A pause another replica started (or lengthened) holds here too; one that ended here stays ended.
+    if (Number(pausedUntil) > Math.max(s.pausedUntil, clock.now())) {
+      s.pausedUntil = Number(pausedUntil);
+      s.pausedAt = Number(pausedAt);
+    }
+    sharedNext = time(tat);
   };
 
-  /** Splits a reply into its leading values and the state, moving server times onto this clock. */
-  const read = (reply: unknown, leading: number): (string | number)[] => {
-    const values = reply as (string | number)[];
-    const [rate, epoch, pausedUntil, cuts, learned, knee, serverNow] = values.slice(leading);
-    const now = clock.now();
-    const pausedFor = Number(pausedUntil) - Number(serverNow);
-    last = {
-      rate: Number(rate),
-      epoch: Number(epoch),
-      cuts: Number(cuts),
-      pausedUntil: pausedFor > 0 ? now + pausedFor : 0,
-      knee: Number(knee),
-      learnedQuota: learned === "" || learned === undefined ? undefined : Number(learned),
-    };
-    return values.slice(0, leading);
+  const send = (step: string, ...args: ScriptArg[]) => {
+    const seq = ++sent;
+    const reply = script.run(key, [step, ...head, ...args]).then(
+      // Only the latest step's reply includes all of this replica's steps.
+      (r) => seq === sent && adopt(r),
+      () => undefined, // Redis away: the mirror carries on; the next step or poll catches up
+    );
+    inFlight = Promise.all([inFlight, reply]);
   };
+
+  const poll = setInterval(() => {
+    if (options.redis.status === "ready") send("read");
+  }, options.pollMs ?? 200);
+  poll.unref();
+  send("read");
 
   return {
-    async reserve() {
-      const [wait] = read(await scripts.reserve.run(key, [initialRate, ttl, tolerance]), 1);
-      return { waitMs: Math.max(0, Number(wait)), state: last };
+    read: () => s,
+    grow(epoch, rate, slowStart) {
+      if (epoch !== s.epoch) return false;
+      const increase = rate - s.rate;
+      s.rate = rate;
+      s.slowStart = slowStart;
+      send("grow", epoch, increase, slowStart ? "1" : "0");
+      return true;
     },
-    async throttled({ epochAtSend, pauseMs, rate, knee }) {
-      const clamp = (v: number) => Math.min(maxRate, Math.max(v, 1e-3));
-      const reply = await scripts.throttled.run(key, [
-        epochAtSend,
-        Math.max(0, Math.ceil(pauseMs)),
-        clamp(rate),
-        clamp(knee),
-        initialRate,
-        ttl,
-      ]);
-      const [cut] = read(reply, 1);
-      return { cut: Number(cut) === 1, state: last };
+    cut(epochAtSend, cut) {
+      if (epochAtSend !== s.epoch || cut.at < s.settledUntil) return false;
+      s.rate = cut.rate;
+      s.knee = cut.knee;
+      s.cutAt = cut.at;
+      s.settledUntil = cut.settledUntil;
+      if (cut.limit !== undefined) s.limit = cut.limit;
+      s.slowStart = false;
+      s.epoch += 1;
+      s.cuts += 1;
+      const limit = cut.limit === undefined ? "" : JSON.stringify(cut.limit);
+      send("cut", epochAtSend, cut.rate, cut.knee, cut.at, cut.settledUntil, limit);
+      return true;
     },
-    async grow(epochAtSend, increase) {
-      const reply = await scripts.grow.run(key, [
-        epochAtSend,
-        Math.max(0, increase),
-        maxRate,
-        initialRate,
-        ttl,
-      ]);
-      const [grew] = read(reply, 1);
-      return { grew: Number(grew) === 1, state: last };
+    seed(rate, knee, at) {
+      send("seed", s.epoch, rate, knee, at);
+      s.rate = rate;
+      s.knee = knee;
+      s.cutAt = at;
+      s.slowStart = false;
+      s.epoch += 1;
     },
-    async learn(fields) {
-      const pairs: (string | number)[] = [];
-      if (fields.learnedQuota !== undefined) pairs.push("learned", fields.learnedQuota);
-      if (fields.rate !== undefined) pairs.push("rate", Math.min(maxRate, fields.rate));
-      if (fields.knee !== undefined) pairs.push("knee", fields.knee);
-      read(await scripts.learn.run(key, [initialRate, ttl, ...pairs]), 1);
-      return last;
+    pause(until, now) {
+      if (until <= now || until <= s.pausedUntil) return false;
+      const started = s.pausedUntil === 0;
+      if (started) s.pausedAt = now;
+      s.pausedUntil = until;
+      send("pause", until, now);
+      return started;
     },
-    last: () => last,
+    resumeIfDue(now) {
+      if (s.pausedUntil === 0 || now < s.pausedUntil) return false;
+      s.pausedUntil = 0;
+      return true;
+    },
+    takeSlot(now, intervalMs, toleranceMs) {
+      const due = Math.max(localNext, sharedNext);
+      if (due > now) return due;
+      localNext = Math.max(due, now - toleranceMs) + intervalMs;
+      send("slot", now, intervalMs, toleranceMs);
+      return now;
+    },
+    restartSlots(at) {
+      localNext = at;
+      sharedNext = Math.min(sharedNext, at);
+      send("restart", at);
+    },
+    async synced() {
+      let seen: Promise<unknown>;
+      do {
+        seen = inFlight;
+        await seen;
+      } while (seen !== inFlight);
+    },
+    close() {
+      clearInterval(poll);
+    },
   };
 }

@@ -5,6 +5,8 @@ import {
   type GenesysSimulator,
   type GenesysSimulatorOptions,
 } from "../sim/genesys-simulator.ts";
+import { createManualClock } from "./support/manual-clock.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const USERS = "/api/v2/scim/v2/users";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -50,8 +52,6 @@ function requestToken(url: string, clientId: string, secret: string): Promise<Re
     body: "grant_type=client_credentials",
   });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function newUser(userName: string, extra: Record<string, unknown> = {}) {
   return {
@@ -378,14 +378,15 @@ describe("Genesys simulator rate limit", () => {
   });
 
   test("a fixed window resets at its end, and 429s do not change user state", async () => {
-    const { sim, call } = await withSimulator({ rateLimit: { limit: 2, windowMs } });
+    const clock = createManualClock();
+    const { sim, call } = await withSimulator({ rateLimit: { limit: 2, windowMs }, clock });
     try {
       await call("POST", USERS, newUser("w1@example.com"));
       await call("GET", USERS);
       const refused = await call("POST", USERS, newUser("w2@example.com"));
       assert.equal(refused.status, 429);
       assert.equal(sim.users().length, 1);
-      await sleep(windowMs + 20);
+      await clock.advance(windowMs);
       const again = await call("POST", USERS, newUser("w2@example.com"));
       assert.equal(again.status, 201);
       assert.equal(again.headers.get("inin-ratelimit-count"), "1");
@@ -395,13 +396,17 @@ describe("Genesys simulator rate limit", () => {
   });
 
   test("a sliding window frees a slot when the oldest request ages out", async () => {
-    const { sim, call } = await withSimulator({ rateLimit: { limit: 2, windowMs, kind: "sliding-window" } });
+    const clock = createManualClock();
+    const { sim, call } = await withSimulator({
+      rateLimit: { limit: 2, windowMs, kind: "sliding-window" },
+      clock,
+    });
     try {
       await call("GET", USERS);
-      await sleep(windowMs / 2);
+      await clock.advance(windowMs / 2);
       await call("GET", USERS);
       assert.equal((await call("GET", USERS)).status, 429);
-      await sleep(windowMs / 2 + 30);
+      await clock.advance(windowMs / 2);
       assert.equal((await call("GET", USERS)).status, 200);
       assert.equal((await call("GET", USERS)).status, 429);
     } finally {
@@ -433,7 +438,7 @@ describe("Genesys simulator rate limit", () => {
     const { sim, call } = await withSimulator({ rateLimit: { limit: 20, windowMs: 500 } });
     try {
       sim.setExternalLoad(200);
-      await sleep(150);
+      await waitFor(() => sim.stats().externalRequests >= 20, "the external load to spend the window");
       const statuses: number[] = [];
       for (let i = 0; i < 5; i += 1) statuses.push((await call("GET", USERS)).status);
       sim.setExternalLoad(0);

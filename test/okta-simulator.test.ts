@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
 import { deliverToHook, hookEnvelope, verifyHook } from "../sim/okta-hook-delivery.ts";
+import { createManualClock } from "./support/manual-clock.ts";
 import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
 
 const AUTH = { authorization: "SSWS demo-okta-token" };
@@ -101,7 +102,8 @@ describe("Okta simulator Users API", () => {
 
 describe("Okta simulator rate limit and faults", () => {
   test("every answer carries X-Rate-Limit headers and the limit is answered 429 E0000047", async () => {
-    const sim = await startOktaSimulator({ rateLimit: { limit: 2, windowMs: 300 } });
+    const clock = createManualClock();
+    const sim = await startOktaSimulator({ rateLimit: { limit: 2, windowMs: 300 }, clock });
     try {
       const { user } = sim.createUser(profile("rl"));
       const url = `${sim.url}/api/v1/users/${user.id}`;
@@ -109,14 +111,14 @@ describe("Okta simulator rate limit and faults", () => {
       assert.equal(first.headers.get("x-rate-limit-limit"), "2");
       assert.equal(first.headers.get("x-rate-limit-remaining"), "1");
       const reset = Number(first.headers.get("x-rate-limit-reset"));
-      assert.ok(reset >= Math.floor(Date.now() / 1000) && reset <= Math.ceil(Date.now() / 1000) + 1);
+      assert.ok(reset >= Math.floor(clock.now() / 1000) && reset <= Math.ceil(clock.now() / 1000) + 1);
       await get(url);
       const throttled = await get(url);
       assert.equal(throttled.status, 429);
       assert.equal(throttled.body.errorCode, "E0000047");
       assert.equal(throttled.headers.get("x-rate-limit-remaining"), "0");
       assert.equal(sim.stats().throttled, 1);
-      await new Promise((resolve) => setTimeout(resolve, 320));
+      await clock.advance(300);
       assert.equal((await get(url)).status, 200);
     } finally {
       await sim.close();

@@ -33,11 +33,14 @@ export function createPendingWriter(db: Database, reserve: ReserveNumbers) {
        published = @published, not_before = @notBefore WHERE okta_user_id = @id`,
   );
   const reviveDeadLetter = db.prepare("DELETE FROM dead_letters WHERE okta_user_id = ?");
+  const anyDeadLetter = db.prepare("SELECT EXISTS (SELECT 1 FROM dead_letters)").pluck();
 
   return function foldIntoPending(changes: Iterable<UserChange>, at: number): void {
     const byUser = coalesceChanges(changes);
     if (byUser.size === 0) return;
     let seq = reserve("seq", byUser.size);
+    // Usually there is none: one look saves a delete per user.
+    const revive = anyDeadLetter.get() === 1;
     for (const change of byUser.values()) {
       const row = select.get(change.oktaUserId) as FoldRow | undefined;
       const folded = foldChange(row && toPendingChange(change.oktaUserId, row), change);
@@ -52,7 +55,7 @@ export function createPendingWriter(db: Database, reserve: ReserveNumbers) {
       };
       if (row) update.run(values);
       else insert.run({ ...values, at, seq: seq++ });
-      reviveDeadLetter.run(change.oktaUserId);
+      if (revive) reviveDeadLetter.run(change.oktaUserId);
     }
   };
 }

@@ -2,6 +2,7 @@ import type { Database } from "better-sqlite3";
 import type { DeadLetter, DeadLetters } from "../dead-letters.ts";
 import type { PendingAction, UserChange } from "../user-change.ts";
 import type { PendingWork } from "../work-queue.ts";
+import { durably } from "./durably.ts";
 import { HELD } from "./sqlite-work-queue.ts";
 
 interface DeadLetterRow {
@@ -39,22 +40,28 @@ export function createSqliteDeadLetters(
   );
   const selectAll = db.prepare("SELECT okta_user_id, action FROM dead_letters");
   const selectOne = db.prepare("SELECT okta_user_id, action FROM dead_letters WHERE okta_user_id = ?");
-  const retryTx = db.transaction((oktaUserId: string | undefined, at: number) => {
-    const rows = (oktaUserId === undefined ? selectAll.all() : selectOne.all(oktaUserId)) as DeadLetterRow[];
-    const published = new Date(at).toISOString();
-    // Folding a change into the queue is what revives a dead letter (and removes it).
-    foldIntoPending(
-      rows.map((row) => ({
-        oktaUserId: row.okta_user_id,
-        action: row.action,
-        lane: "live",
-        published,
-        created: false,
-      })),
-      now(),
-    );
-    return rows.length;
-  });
+  // An operator was told these are queued again: that answer must survive a power cut.
+  const retryTx = durably(
+    db,
+    db.transaction((oktaUserId: string | undefined, at: number) => {
+      const rows = (
+        oktaUserId === undefined ? selectAll.all() : selectOne.all(oktaUserId)
+      ) as DeadLetterRow[];
+      const published = new Date(at).toISOString();
+      // Folding a change into the queue is what revives a dead letter (and removes it).
+      foldIntoPending(
+        rows.map((row) => ({
+          oktaUserId: row.okta_user_id,
+          action: row.action,
+          lane: "live",
+          published,
+          created: false,
+        })),
+        now(),
+      );
+      return rows.length;
+    }),
+  );
 
   return {
     async deadLetter(work, status, reason, at) {

@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startGenesysSimulator } from "../sim/genesys-simulator.ts";
+import { hookEnvelope } from "../sim/okta-hook-delivery.ts";
+import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
+import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
+import { spawnBridge } from "../test/support/child-bridge.ts";
+import { person } from "../test/support/people.ts";
+
+export type IngestStoreKind = "sqlite" | "redis";
+
+export interface IngestOptions {
+  store?: IngestStoreKind;
+  /** Required for `redis`; each run uses its own key prefix. */
+  redisUrl?: string;
+  senders?: number;
+  eventsPerDelivery?: number;
+  /** Timed deliveries, after a warm-up that is not counted. */
+  deliveries?: number;
+  /** Distinct Okta users the events are about. */
+  users?: number;
+  /** More environment for the bridge (a profiler's NODE_OPTIONS); its defaults are what is measured. */
+  bridgeEnv?: Record<string, string>;
+}
+
+export interface IngestResult {
+  store: IngestStoreKind;
+  senders: number;
+  eventsPerDelivery: number;
+  deliveries: number;
+  events: number;
+  /** Events acknowledged with 200 per second of wall time, from the first POST to the last answer. */
+  eventsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Deliveries answered other than 200, or not at all within Okta's 3 s. */
+  failed: number;
+  /**
+   * The bridge's CPU time (user + system, all threads) per 1,000 timed events: unlike the rate, it
+   * hardly moves when other work shares the machine. Undefined where /proc is not available.
+   */
+  cpuMsPerThousandEvents: number | undefined;
+}
+
+const HOOK_SECRET = "bench-ingest-hook-secret-0123456789";
+const OKTA_TOKEN = "bench-ingest-okta-token-0123456789";
+const GENESYS_CLIENT = "bench-ingest-client";
+const GENESYS_SECRET = "bench-ingest-client-secret-0123456789";
+const WARM_UP_DELIVERIES = 64;
+
+/**
+ * The hook's intake measured from outside: the real bridge (`src/main.ts`) in a child process with
+ * its default settings, its dispatcher syncing against simulated Okta and Genesys meanwhile, and
+ * `senders` concurrent senders each posting `eventsPerDelivery`-event deliveries as fast as they are
+ * answered. Bodies are built before the clock starts so that the senders cost little CPU.
+ */
+export async function runIngestBench(options: IngestOptions = {}): Promise<IngestResult> {
+  const kind = options.store ?? "sqlite";
+  const senders = options.senders ?? 16;
+  const perDelivery = options.eventsPerDelivery ?? 100;
+  const deliveries = options.deliveries ?? 1_500;
+  if (kind === "redis" && options.redisUrl === undefined) throw new Error("the redis store needs REDIS_URL");
+
+  const [okta, genesys] = await Promise.all([
+    startOktaSimulator({ apiToken: OKTA_TOKEN }),
+    startGenesysSimulator({ clients: { [GENESYS_CLIENT]: GENESYS_SECRET } }),
+  ]);
+  const dataDir = mkdtempSync(join(tmpdir(), "bench-ingest-"));
+  const bodies = buildBodies(okta, options.users ?? 20_000, WARM_UP_DELIVERIES + deliveries, perDelivery);
+  const bridge = await spawnBridge({
+    OKTA_HOOK_SECRET: HOOK_SECRET,
+    OKTA_ORG_URL: okta.url,
+    OKTA_API_TOKEN: OKTA_TOKEN,
+    GENESYS_API_URL: genesys.url,
+    GENESYS_LOGIN_URL: genesys.url,
+    GENESYS_CLIENT_ID: GENESYS_CLIENT,
+    GENESYS_CLIENT_SECRET: GENESYS_SECRET,
+    DATA_DIR: dataDir,
+    ...options.bridgeEnv,
+    ...(kind === "redis"
+      ? { REDIS_URL: options.redisUrl ?? "", REDIS_PREFIX: `bench-ingest-${randomUUID()}:` }
+      : {}),
+  });
+  const hookUrl = `${bridge.url}/okta/events`;
+  try {
+    await send(hookUrl, bodies.slice(0, WARM_UP_DELIVERIES), senders);
+    const cpuBefore = cpuMs(bridge.process.pid);
+    const started = performance.now();
+    const answers = await send(hookUrl, bodies.slice(WARM_UP_DELIVERIES), senders);
+    const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = cpuMs(bridge.process.pid);
+    const ok = answers.filter((a) => a.status === 200);
+    const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);
+    return {
+      store: kind,
+      senders,
+      eventsPerDelivery: perDelivery,
+      deliveries,
+      events: deliveries * perDelivery,
+      eventsPerSecond: Math.round((ok.length * perDelivery) / seconds),
+      p50Ms: round(percentile(latencies, 0.5)),
+      p99Ms: round(percentile(latencies, 0.99)),
+      maxMs: round(latencies.at(-1) ?? 0),
+      failed: answers.length - ok.length,
+      cpuMsPerThousandEvents:
+        cpuBefore === undefined || cpuAfter === undefined
+          ? undefined
+          : Math.round(((cpuAfter - cpuBefore) / (deliveries * perDelivery)) * 1000),
+    };
+  } finally {
+    bridge.process.kill("SIGTERM");
+    await bridge.exited;
+    await Promise.all([okta.close(), genesys.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Events Okta would send for `users` people: each created once, then profile updates round-robin. */
+function buildBodies(okta: OktaSimulator, users: number, count: number, perDelivery: number): string[] {
+  const ids: string[] = [];
+  const events: OktaSystemLogEvent[] = [];
+  const total = count * perDelivery;
+  for (let n = 0; n < users && events.length < total; n++) {
+    const created = okta.createUser(person(n));
+    ids.push(created.user.id);
+    events.push(...created.events);
+  }
+  for (let i = 0; events.length < total; i++) {
+    const id = ids[i % ids.length] ?? "";
+    events.push(...okta.updateProfile(id, { title: `Title ${i}` }).events);
+  }
+  const bodies: string[] = [];
+  for (let d = 0; d < count; d++) {
+    bodies.push(JSON.stringify(hookEnvelope(events.slice(d * perDelivery, (d + 1) * perDelivery))));
+  }
+  return bodies;
+}
+
+/** `senders` loops, each posting the next body as soon as its previous one was answered. */
+async function send(
+  url: string,
+  bodies: string[],
+  senders: number,
+): Promise<{ status: number; ms: number }[]> {
+  const answers: { status: number; ms: number }[] = [];
+  let next = 0;
+  const loop = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++] ?? "";
+      const t0 = performance.now();
+      let status = 0;
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { authorization: HOOK_SECRET, "content-type": "application/json" },
+          body,
+          signal: AbortSignal.timeout(3_000), // Okta's deadline
+        });
+        await response.arrayBuffer();
+        status = response.status;
+      } catch {
+        status = 0;
+      }
+      answers.push({ status, ms: performance.now() - t0 });
+    }
+  };
+  await Promise.all(Array.from({ length: senders }, loop));
+  return answers;
+}
+
+/** utime + stime of a process, from /proc/<pid>/stat (in clock ticks of 10 ms on Linux). */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const kind = (process.argv[2] ?? (process.env["REDIS_URL"] ? "redis" : "sqlite")) as IngestStoreKind;
+  const redisUrl = process.env["REDIS_URL"];
+  const result = await runIngestBench({ store: kind, ...(redisUrl === undefined ? {} : { redisUrl }) });
+  console.log(JSON.stringify(result));
+  console.log(
+    `ingest (${result.store}): ${result.eventsPerSecond} events/s, p50 ${result.p50Ms} ms, ` +
+      `p99 ${result.p99Ms} ms, max ${result.maxMs} ms, ${result.failed} failed of ${result.deliveries}, ` +
+      `bridge CPU ${result.cpuMsPerThousandEvents ?? "?"} ms per 1,000 events`,
+  );
+}

@@ -92,6 +92,9 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
       }
       const deliveryId = parsed.data.eventId ?? randomUUID();
       const delivery = toInboxEvents(parsed.data.data.events);
+      // The full events (kilobytes each) are not needed past this point: let them go before waiting
+      // for the commit, so a burst of deliveries holds their small inbox events only.
+      req.body = undefined;
       const eventTypes = countByType(delivery.events);
       let counted = {
         ...NOTHING_COUNTED,

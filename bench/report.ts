@@ -20,6 +20,7 @@ export interface ReportInput {
   boundFactor: number;
   memory: MemoryResult | undefined;
   reconcile: string | undefined;
+  controllerAlone?: string | undefined;
 }
 
 /** bench/results/latest.md: what was measured, how, on what, and the tables, ready for the README. */
@@ -41,6 +42,9 @@ export function renderReport(input: ReportInput): string {
       : "",
     results.some((r) => r.diagnostics)
       ? `## Bridge rate controller, from the quota's side\n\n${diagnosticsTable(results)}\n`
+      : "",
+    input.controllerAlone
+      ? `## The rate controller alone (simulated time: the same quotas, a 40 ms upstream, no CPU contention)\n\n${input.controllerAlone}\n`
       : "",
     input.memory
       ? `## Memory: ${input.memory.users.toLocaleString("en")} pending users\n\n${memoryTable(input.memory)}\n`

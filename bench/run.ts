@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { BASELINES, prepareBaselineWorkload, runBaseline, type BaselineWorkload } from "./baseline-run.ts";
 import { waitForQuiet, watchOtherLoad } from "./cpu-load.ts";
 import { buildBridge } from "./bridge-process.ts";
+import { controllerAloneTable, runControllerAlone } from "./controller-alone.ts";
 import { runBridge, type RunOptions } from "./bridge-run.ts";
 import { runMemoryBench, type MemoryResult } from "./memory.ts";
 import { runReconcileRow } from "./reconcile-row.ts";
@@ -15,7 +16,7 @@ import { figures } from "./table.ts";
 import { buildWorkload, FULL_WORKLOAD, QUICK_WORKLOAD } from "./workload.ts";
 
 const USAGE = `npm run bench -- [options]
-  --only <names>        comma-separated scenarios, "memory" or "reconcile" (default: all)
+  --only <names>        comma-separated scenarios, "controller", "memory" or "reconcile" (default: all)
   --contenders <names>  comma-separated: bridge, forum, parallel, fixed, aws (default: all)
   --quick               a smaller workload (400 users, 1,000 updates over 200) and a 10k-user memory run
   --bound <factor>      a run is stopped once it cannot finish within factor × ideal (default 2)
@@ -51,7 +52,8 @@ async function main() {
   }
   const only = values.only?.split(",").map((s) => s.trim());
   const unknown = only?.filter(
-    (name) => name !== "memory" && name !== "reconcile" && !all.some((s) => s.name === name),
+    (name) =>
+      name !== "memory" && name !== "reconcile" && name !== "controller" && !all.some((s) => s.name === name),
   );
   if (unknown?.length) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; see --list`);
   const picked = only === undefined ? all : all.filter((s) => only.includes(s.name));
@@ -70,7 +72,7 @@ async function main() {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s`;
   console.log(`${machine()} · ${controllerVersion()}`);
-  if (contenders.includes("bridge")) await buildBridge();
+  if (contenders.includes("bridge") && picked.length > 0) await buildBridge();
   const results: RunResult[] = [];
   let prepared: BaselineWorkload | undefined;
   // On a shared machine someone else's test run skews a makespan: wait for quiet before each run,
@@ -125,6 +127,13 @@ async function main() {
   }
   await prepared?.okta.close();
 
+  let controllerAlone: string | undefined;
+  if (only === undefined || only.includes("controller")) {
+    console.log(`[${elapsed()}] the rate controller alone, in simulated time…`);
+    controllerAlone = controllerAloneTable(
+      await runControllerAlone(workload.spec.users + workload.spec.updatedUsers),
+    );
+  }
   let memory: MemoryResult | undefined;
   if (only === undefined || only.includes("memory")) {
     console.log(
@@ -148,6 +157,7 @@ async function main() {
     boundFactor: options.boundFactor,
     memory,
     reconcile,
+    controllerAlone,
   });
   writeFileSync(join(resultsDir, "latest.md"), report);
   writeFileSync(join(runDir, "report.md"), report);

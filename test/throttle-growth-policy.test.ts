@@ -102,6 +102,13 @@ describe("growth policy", () => {
     assert.equal(state.read().rate, after);
   });
 
+  it("does not grow a pace that is not being used (app-limited or a busy machine)", () => {
+    const { state, growth } = setup(100);
+    // Successes at 30/s under a pace of 100/s: the pace is not what holds the sends back.
+    for (let t = t0; t < t0 + 3_000; t += 1000 / 30) growth.accepted(t, state.read().epoch);
+    assert.equal(state.read().rate, 100);
+  });
+
   it("never grows past maxRate", () => {
     const { state, growth } = setup(3, 40);
     demand(state, growth, t0, 5_000);

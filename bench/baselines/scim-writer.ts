@@ -91,7 +91,8 @@ export async function createScimWriter(
     },
     sleep: (ms) => sleep(Math.max(0, ms), undefined, { signal: options.signal }),
     lastSuccessAt: () => lastSuccess,
-    close: () => (options.signal.aborted ? agent.destroy() : agent.close()),
+    // A run cut short may have destroyed the agent already (its aborted requests do): nothing to close then.
+    close: () => (options.signal.aborted ? agent.destroy() : agent.close()).catch(() => {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { LearnedLimit, QuotaState } from "./quota-state.ts";
+import { TimeLog } from "./time-log.ts";
 
 export interface GrowthPolicyOptions {
   minRate: number;
@@ -32,6 +33,13 @@ const KNEE = 0.97;
  * limit is at least about there, and what was accepted lately overstates it by any burst spent.
  */
 const SLOW_START_BACKOFF = 0.5;
+/**
+ * Growth only while the pace is being used: at least this share of it was accepted over the last
+ * USE_SPAN_MS. A pipeline or a busy machine that cannot fill the pace says nothing about the quota,
+ * and a pace grown far above what is sent would go out as a burst once the backlog can follow.
+ */
+const MIN_USE = 0.5;
+const USE_SPAN_MS = 1_000;
 /** A 429 this far above the knee says the limit moved up (see `congested`). */
 const MOVED_OVER_KNEE = 1.5;
 /** A limit remembers an overshoot for a while: 429s this soon after a cut are the same signal. */
@@ -63,6 +71,9 @@ export class GrowthPolicy {
   private probingMs = 0;
   private probingEpoch = -1;
   private lastGrowthAt: number | undefined;
+  /** Answer times of the successes growth was offered, over the last USE_SPAN_MS. */
+  private readonly used = new TimeLog();
+  private firstUsedAt: number | undefined;
 
   constructor(
     private readonly state: QuotaState,
@@ -72,7 +83,9 @@ export class GrowthPolicy {
   /** A request sent under demand, while the rate was what held it back, was accepted. */
   accepted(now: number, epochAtSend: number): void {
     const s = this.state.read();
-    if (epochAtSend !== s.epoch) return;
+    this.used.push(now);
+    this.firstUsedAt ??= now;
+    if (epochAtSend !== s.epoch || !this.paceUsed(now, s.rate)) return;
     if (s.slowStart) return this.slowStart(now, s.epoch, s.rate);
     if (this.probingEpoch !== s.epoch) {
       this.probingEpoch = s.epoch;
@@ -114,6 +127,12 @@ export class GrowthPolicy {
       settledUntil: signal.now + SETTLE_MS,
       ...(signal.limit === undefined ? {} : { limit: signal.limit }),
     });
+  }
+
+  private paceUsed(now: number, rate: number): boolean {
+    this.used.forget(now - USE_SPAN_MS);
+    const spanMs = Math.min(USE_SPAN_MS, now - (this.firstUsedAt ?? now));
+    return spanMs < USE_SPAN_MS / 4 || this.used.countAfter(now - spanMs) >= (MIN_USE * rate * spanMs) / 1000;
   }
 
   private slowStart(now: number, epoch: number, rate: number): void {

@@ -3,17 +3,12 @@ import { describe, it } from "node:test";
 import { tokenBucket } from "../sim/quota-shapes.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createRateController } from "../src/throttle/rate-controller.ts";
+import { bridgeEnv } from "./support/harness.ts";
 import { createManualClock } from "./support/manual-clock.ts";
 import { runAgainstQuota } from "./support/quota-run.ts";
 
-const valid = {
-  OKTA_HOOK_SECRET: "hook-secret-0123456789",
-  OKTA_ORG_URL: "https://example.okta.com/",
-  OKTA_API_TOKEN: "00okta-token-value",
-  GENESYS_REGION: "mypurecloud.ie",
-  GENESYS_CLIENT_ID: "client-id",
-  GENESYS_CLIENT_SECRET: "client-secret-value",
-};
+/** A configuration that loads: the tests' simulator environment (nothing is started). */
+const valid = bridgeEnv("https://example.okta.com", "http://127.0.0.1:9", "./data");
 
 describe("rate controller configuration", () => {
   it("leaves the quota to be found unless GENESYS_RATE_LIMIT tells it, per minute", () => {

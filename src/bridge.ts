@@ -99,6 +99,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     syncsInFlight: () => dispatcher.inFlight(),
     isShuttingDown: lifecycle.isShuttingDown,
     reconcileProgress: () => reconciler.progress(),
+    replicas: redis && (() => redis.replicas.alive()),
     secrets: configSecrets(config),
     ...options.statusPage,
   });

@@ -79,6 +79,21 @@ test("Okta's retry reaching another replica is stored once, and one user's event
   assert.equal(genesys.stats().writes, 1, "one write for seven events delivered to two replicas");
 });
 
+test("the status page of any replica shows the cluster's queue and which replicas are alive", async (t) => {
+  const set = await replicas(2, false);
+  t.after(() => set.close());
+  const [a, b] = set.replicas as [(typeof set.replicas)[0], (typeof set.replicas)[0]];
+  assert.equal(await post(b.url, okta.createUser(person(9050)).events), 200);
+  type Status = { queue: { pending: number }; replicas: { id: string; self: boolean }[] | null };
+  const status = async (url: string) => (await (await fetch(`${url}/status.json`)).json()) as Status;
+  await waitFor(async () => (await status(a.url)).replicas?.length === 2, "both replicas to be seen", 10_000);
+  const seen = await status(a.url);
+  assert.equal(seen.queue.pending, 1, "a delivery another replica took");
+  assert.equal(seen.replicas?.filter((r) => r.self).length, 1);
+  await b.bridge.stop();
+  assert.equal((await status(a.url)).replicas?.length, 1, "a stopped replica leaves the list at once");
+});
+
 test("a reconcile runs on one replica at a time while another serves live events", async (t) => {
   // Users Okta has and Genesys lacks: drift only a reconcile repairs.
   const drifted = Array.from({ length: 30 }, (_, i) => okta.createUser(person(9100 + i)).user);

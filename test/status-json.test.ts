@@ -69,9 +69,11 @@ test("/status.json reports rates, queue, activity and deliveries, and no secret 
     "now",
     "queue",
     "reconcile",
+    "replicas",
     "startedAt",
     "upstreams",
   ]);
+  assert.equal(s.replicas, null, "one process without Redis lists no replicas");
   assert.equal(s.health.state, "idle");
   assert.deepEqual(s.queue, { pending: 0, inFlight: 0, oldestPendingAgeSeconds: null, deadLetters: 0 });
   for (const upstream of [s.upstreams.genesys, s.upstreams.okta]) {

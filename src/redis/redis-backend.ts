@@ -7,11 +7,14 @@ import type { MemoryQuotaStateOptions } from "../throttle/quota-state.ts";
 import { connectRedis, redisReady, type Redis } from "./redis-connection.ts";
 import { checkRedisPersistence } from "./redis-persistence.ts";
 import { createRedisQuotaState, type RedisQuotaState } from "./redis-quota-state.ts";
+import { createReplicaRegistry, type ReplicaRegistry } from "./replica-registry.ts";
 import { createRedisRunLock } from "./redis-run-lock.ts";
 
 export interface RedisBackend {
   redis: Redis;
   store: Store;
+  /** The replicas alive, for the status page. */
+  replicas: ReplicaRegistry;
   /** One reconcile at a time across the replicas. */
   reconcileLock: RunLock;
   /** The quota state a rate controller shares with the other replicas' controllers of that upstream. */
@@ -43,9 +46,11 @@ export function openRedisBackend(options: {
     closeConnection: true,
   });
   const quotaStates: RedisQuotaState[] = [];
+  const replicas = createReplicaRegistry({ redis, key: `${options.prefix}{replicas}`, clock: options.clock });
   return {
     redis,
     store,
+    replicas,
     quotaState(upstream, initial) {
       const state = createRedisQuotaState({
         redis,
@@ -58,6 +63,7 @@ export function openRedisBackend(options: {
       return state;
     },
     close() {
+      replicas.close();
       for (const state of quotaStates) state.close();
     },
     reconcileLock: createRedisRunLock({ redis, key: `${options.prefix}{reconcile}:lock`, log }),

@@ -1,3 +1,4 @@
+import type { ReplicaSeen } from "../redis/replica-registry.ts";
 import express, { type Response, type Router } from "express";
 import { systemClock, type Clock } from "../clock.ts";
 import type { Metrics } from "../metrics.ts";
@@ -25,6 +26,8 @@ export interface StatusRoutesOptions extends StatusTuning {
   isShuttingDown: () => boolean;
   /** The reconciler's progress (done, total, phase, eta...), undefined when none runs. */
   reconcileProgress?: (() => unknown) | undefined;
+  /** Several replicas: who is alive (status.json's `replicas`). */
+  replicas?: (() => Promise<ReplicaSeen[]>) | undefined;
   /** Blanked out of /status.json should a source ever carry one (e.g. in an error message). */
   secrets?: readonly string[];
 }
@@ -94,6 +97,7 @@ export function createStatusRoutes(options: StatusRoutesOptions): StatusRoutes {
         activity,
         deliveries,
         reconcileProgress: options.reconcileProgress,
+        replicas: options.replicas,
       });
       res
         .set("cache-control", "no-store")

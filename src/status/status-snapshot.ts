@@ -1,3 +1,4 @@
+import type { ReplicaSeen } from "../redis/replica-registry.ts";
 import type { Clock } from "../clock.ts";
 import { isSecretName } from "../secret-scrubber.ts";
 import type { Store } from "../store/store.ts";
@@ -36,6 +37,8 @@ export interface StatusSnapshot {
   reconcile: Record<string, string | number | boolean | null> | null;
   /** Newest first. */
   deliveries: RecentDelivery[];
+  /** With REDIS_URL: the replicas alive now, oldest first; null for a single process. */
+  replicas: ReplicaSeen[] | null;
 }
 
 export type HealthState = "idle" | "syncing" | "throttled" | "attention" | "stopping";
@@ -65,6 +68,7 @@ export interface StatusSources {
   activity: ActivityHistory;
   deliveries: RecentDeliveries;
   reconcileProgress?: (() => unknown) | undefined;
+  replicas?: (() => Promise<ReplicaSeen[]>) | undefined;
 }
 
 export async function buildStatusSnapshot(sources: StatusSources): Promise<StatusSnapshot> {
@@ -93,6 +97,8 @@ export async function buildStatusSnapshot(sources: StatusSources): Promise<Statu
     },
     reconcile: flatProgress(sources.reconcileProgress),
     deliveries: sources.deliveries.list(),
+    // Redis unreachable: the page still answers, without the list.
+    replicas: sources.replicas === undefined ? null : await sources.replicas().catch(() => null),
   };
 }
 

@@ -19,7 +19,7 @@ export const STATUS_HTML = `<!doctype html>
         <span class="logo" aria-hidden="true">⇄</span>
         <div>
           <h1>Okta → Genesys bridge</h1>
-          <p class="sub">Live status · <span id="uptime">starting…</span></p>
+          <p class="sub">Live status · <span id="uptime">starting…</span><span id="replicas"></span></p>
         </div>
       </div>
       <div class="state">

@@ -66,6 +66,10 @@ export const STATUS_SCRIPT = String.raw`"use strict";
     setText("health", s.health.summary);
     setText("updated", "updated " + clockTime(Date.now()));
     setText("uptime", "up " + duration((s.now - s.startedAt) / 1000));
+    // Several replicas on Redis: how many share the work now (the list itself is in status.json).
+    var r = s.replicas;
+    setText("replicas", r ? " · " + r.length + (r.length === 1 ? " replica" : " replicas") + " alive" : "");
+    if (r) $("replicas").title = r.map(function (x) { return x.id + (x.self ? " (this one)" : ""); }).join("\n");
   }
 
   function renderUpstream(name, u) {

@@ -30,6 +30,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
+  // A checkpoint copies each page once however often the log rewrote it, and it fsyncs. The hook's
+  // hot pages (the pending rows, the index ends) are rewritten by every commit, so checkpointing
+  // every 8,000 pages (32 MB of log) rather than SQLite's 1,000 cut the bridge's CPU per ingested
+  // event by about a fifth in bench/ingest.ts.
+  db.pragma("wal_autocheckpoint = 8000");
   migrate(db);
 
   const reserve = createCounters(db);

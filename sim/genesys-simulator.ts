@@ -10,7 +10,9 @@ import {
 } from "./genesys-rate-limit.ts";
 import { RequestStats } from "./request-stats.ts";
 import { genesysError } from "./genesys-error.ts";
+import { answerScimGroups, GROUPS_PATH } from "./genesys-group-routes.ts";
 import { answerScimUsers, USERS_PATH } from "./genesys-scim-routes.ts";
+import { ScimGroupStore, type ScimGroup } from "./scim-groups.ts";
 import { ScimUserStore } from "./scim-users.ts";
 import type { ScimUser, ScimUserAttributes } from "./scim-user-schema.ts";
 import { FaultQueue, type RequestFaultKind, type SimFault, type SimRequest } from "./sim-faults.ts";
@@ -49,6 +51,7 @@ export interface GenesysSimulatorOptions {
 
 export type { GenesysRateLimitOptions } from "./genesys-rate-limit.ts";
 export type { ScimUser, ScimUserAttributes } from "./scim-user-schema.ts";
+export type { ScimGroup } from "./scim-groups.ts";
 
 /** "403": the OAuth client's role lacks a directory permission (Genesys answers 403, not 429). */
 export type GenesysFault = SimFault<RequestFaultKind | "403" | "token-500" | "expire-tokens">;
@@ -65,6 +68,10 @@ export interface GenesysSimulatorStats {
   /** GET of a user or of a user list that got past auth and the quota. */
   lookups: number;
   tokenRequests: number;
+  /** Group GETs (find by name, read) that got past auth and the quota. */
+  groupReads: number;
+  /** Successful membership PATCHes of groups. */
+  groupWrites: number;
   externalRequests: number;
   externalThrottled: number;
   maxInFlight: number;
@@ -78,6 +85,12 @@ export interface GenesysSimulator {
   findByExternalId(externalId: string): ScimUser | undefined;
   /** Creates a user directly, bypassing auth and quota (e.g. one that already owns a userName). */
   seedUser(user: ScimUserAttributes & { id?: string }): ScimUser;
+  /** Creates a group, as a Genesys admin does (SCIM cannot), with these user ids as members. */
+  seedGroup(displayName: string, memberIds?: readonly string[]): ScimGroup;
+  /** Current groups and their members (copies). */
+  groups(): ScimGroup[];
+  /** A group's member user ids, by display name; undefined when there is no such group. */
+  groupMembers(displayName: string): string[] | undefined;
   /** An admin's edit in Genesys: a SCIM PATCH body applied directly (the version moves on). */
   editUser(id: string, patch: unknown): ScimUser;
   /** Another consumer of the same client id spending quota at this rate; 0 stops it. */
@@ -104,9 +117,17 @@ export async function startGenesysSimulator(
   const faults = new FaultQueue<GenesysFault["kind"]>();
   const externalLoads = new Map<string, GenesysExternalLoad>();
   const stats = new RequestStats();
-  const counts = { throttled: 0, writes: 0, lookups: 0, tokenRequests: 0 };
+  const counts = { throttled: 0, writes: 0, lookups: 0, tokenRequests: 0, groupReads: 0, groupWrites: 0 };
   let url = "";
   const store = new ScimUserStore((id) => `${url}${USERS_PATH}/${id}`, now);
+  const groups = new ScimGroupStore(
+    (id) => `${url}${GROUPS_PATH}/${id}`,
+    (id) => {
+      const user = store.get(id);
+      return user === undefined ? undefined : { display: user.displayName, $ref: user.meta.location };
+    },
+    now,
+  );
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.track(req, res);
@@ -143,17 +164,17 @@ export async function startGenesysSimulator(
       const answer = limiter.throttled(decision);
       return sendJson(res, 429, answer.body, answer.headers);
     }
-    const answer = answerScimUsers(
-      {
-        method,
-        path,
-        query,
-        body,
-        ifMatch: req.headers["if-match"],
-        ifNoneMatch: req.headers["if-none-match"],
-      },
-      { store, refuseLargePages, counts },
-    );
+    const request = {
+      method,
+      path,
+      query,
+      body,
+      ifMatch: req.headers["if-match"],
+      ifNoneMatch: req.headers["if-none-match"],
+    };
+    const answer = path.toLowerCase().startsWith(GROUPS_PATH)
+      ? answerScimGroups(request, groups, counts)
+      : answerScimUsers(request, { store, refuseLargePages, counts });
     const headers = { ...limiter.headers(decision), "inin-correlation-id": randomUUID(), ...answer.headers };
     sendJson(res, answer.status, answer.body, headers, answer.contentType);
   };
@@ -184,6 +205,10 @@ export async function startGenesysSimulator(
       return user === undefined ? undefined : structuredClone(user);
     },
     seedUser: ({ id, ...attributes }) => structuredClone(store.create(attributes, id)),
+    seedGroup: (displayName, memberIds = []) => structuredClone(groups.create(displayName, memberIds)),
+    groups: () => Array.from(groups.all(), (group) => structuredClone(group)),
+    groupMembers: (displayName) =>
+      [...groups.all()].find((g) => g.displayName === displayName)?.members.map((m) => m.value),
     editUser: (id, patch) => structuredClone(store.patch(id, patch, undefined)),
     setExternalLoad: (requestsPerSecond, clientId = defaultClientId) =>
       externalLoad(clientId).setRate(requestsPerSecond),
@@ -205,7 +230,14 @@ export async function startGenesysSimulator(
     },
     resetStats: () => {
       stats.reset();
-      Object.assign(counts, { throttled: 0, writes: 0, lookups: 0, tokenRequests: 0 });
+      Object.assign(counts, {
+        throttled: 0,
+        writes: 0,
+        lookups: 0,
+        tokenRequests: 0,
+        groupReads: 0,
+        groupWrites: 0,
+      });
       for (const load of externalLoads.values()) load.resetCounts();
     },
     close: async () => {

@@ -147,6 +147,28 @@ export class OktaDirectory {
     return this.#groupChange(id, groupName, group.id, "group.user_membership.remove");
   }
 
+  /** A group by id: its name and its members' ids, in the order they joined. */
+  group(groupId: string): { id: string; name: string; members: string[] } | undefined {
+    for (const [name, group] of this.#groups) {
+      if (group.id === groupId) return { id: group.id, name, members: [...group.members] };
+    }
+    return undefined;
+  }
+
+  groupNamed(name: string): { id: string; name: string; members: string[] } | undefined {
+    const group = this.#groups.get(name);
+    return group === undefined ? undefined : { id: group.id, name, members: [...group.members] };
+  }
+
+  groupNames(): string[] {
+    return [...this.#groups.keys()];
+  }
+
+  /** Creates an empty group (Okta admins create groups before adding anyone). */
+  ensureGroup(name: string): string {
+    return this.#group(name).id;
+  }
+
   groupsOf(id: string): string[] {
     return [...this.#groups].filter(([, group]) => group.members.has(id)).map(([name]) => name);
   }

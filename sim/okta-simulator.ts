@@ -4,6 +4,7 @@ import { systemClock, type Clock } from "../src/clock.ts";
 import { OktaDirectory, type OktaChange, type OktaProfileChanges } from "./okta-directory.ts";
 import type { OktaProfile, OktaUser } from "./okta-user.ts";
 import { OktaEventFactory } from "./okta-events.ts";
+import { answerOktaGroups, GROUPS_PATH } from "./okta-group-routes.ts";
 import { parseOktaUserFilter } from "./okta-user-filter.ts";
 import { RequestStats } from "./request-stats.ts";
 import { FixedWindow } from "./request-window.ts";
@@ -47,6 +48,8 @@ export interface OktaSimulatorStats {
   userReads: number;
   /** `GET /api/v1/users` page requests that got past auth and the rate limit. */
   listReads: number;
+  /** Groups API requests (find, read, member pages) that got past auth and the rate limit. */
+  groupReads: number;
   maxInFlight: number;
 }
 
@@ -64,6 +67,10 @@ export interface OktaSimulator {
   deleteUser(id: string): OktaChange;
   addToGroup(id: string, groupName: string): OktaChange;
   removeFromGroup(id: string, groupName: string): OktaChange;
+  /** Creates an empty group and returns its id (a group also appears when a first member is added). */
+  createGroup(name: string): string;
+  /** Member ids of a group, in the order they joined; undefined for an unknown group. */
+  groupMembers(name: string): string[] | undefined;
   /** Every user that exists, DEPROVISIONED ones included (copies). */
   users(): OktaUser[];
   getUser(id: string): OktaUser | undefined;
@@ -84,7 +91,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   const latency = options.latencyMs ?? 0;
   const faults = new FaultQueue<RequestFaultKind>();
   const stats = new RequestStats();
-  const counts = { throttled: 0, userReads: 0, listReads: 0 };
+  const counts = { throttled: 0, userReads: 0, listReads: 0, groupReads: 0 };
   let url = "";
   const directory = new OktaDirectory(new OktaEventFactory(now), now, (id) => `${url}${USERS_PATH}/${id}`);
 
@@ -129,6 +136,11 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
       );
     }
     if (path === USERS_PATH) return listUsers(res, query, headers);
+    if (path.startsWith(GROUPS_PATH)) {
+      counts.groupReads += 1;
+      const notFound = (what: string) => oktaError("E0000007", `Not found: Resource not found: ${what}`);
+      if (answerOktaGroups(directory, url, path, query, res, headers, notFound)) return;
+    }
     const id = path.startsWith(`${USERS_PATH}/`) ? decodeURIComponent(path.slice(USERS_PATH.length + 1)) : "";
     if (id === "" || id.includes("/"))
       return sendJson(res, 404, oktaError("E0000022", `No route for ${path}`), headers);
@@ -193,6 +205,8 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
     deleteUser: (id) => copy(directory.delete(id)),
     addToGroup: (id, groupName) => copy(directory.addToGroup(id, groupName)),
     removeFromGroup: (id, groupName) => copy(directory.removeFromGroup(id, groupName)),
+    createGroup: (name) => directory.ensureGroup(name),
+    groupMembers: (name) => directory.groupNamed(name)?.members,
     users: () => directory.all().map((user) => structuredClone(user)),
     getUser: (id) => {
       const user = directory.find(id);
@@ -207,7 +221,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
     }),
     resetStats: () => {
       stats.reset();
-      Object.assign(counts, { throttled: 0, userReads: 0, listReads: 0 });
+      Object.assign(counts, { throttled: 0, userReads: 0, listReads: 0, groupReads: 0 });
     },
     close: () => closeServer(server),
   };

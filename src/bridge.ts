@@ -17,6 +17,9 @@ import { createStatusRoutes, type StatusRoutes, type StatusTuning } from "./stat
 import { openSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { createDispatcher, type Dispatcher } from "./sync/dispatcher.ts";
+import type { GroupDispatcher } from "./sync/group-dispatcher.ts";
+import type { GroupStatus } from "./sync/group-status.ts";
+import { createGroupWorker, type GroupTuning, type GroupWorker } from "./sync/group-worker.ts";
 import { createManagerResolver } from "./sync/manager-resolver.ts";
 import { syncUser } from "./sync/sync-user.ts";
 import { createUserDirectory } from "./sync/user-directory.ts";
@@ -40,6 +43,8 @@ export interface BridgeOptions {
   reconcile?: Pick<ReconcilerOptions, "oktaPageSize" | "pollMs">;
   /** Status page chart buckets (tests shrink them to see several fill in seconds). */
   statusPage?: StatusTuning;
+  /** Group dispatcher tuning (tests shorten the settle time a membership burst is given). */
+  groups?: GroupTuning;
 }
 
 export interface Bridge {
@@ -52,6 +57,9 @@ export interface Bridge {
   metrics: Metrics;
   log: Logger;
   dispatcher: Dispatcher;
+  /** Syncs the membership of SYNC_GROUPS groups. */
+  groupDispatcher: GroupDispatcher;
+  groupStatus: GroupStatus;
   genesysController: RateController;
   oktaController: RateController;
   okta: OktaClient;
@@ -87,7 +95,8 @@ export function createBridge(options: BridgeOptions): Bridge {
     sharedQuota: redis && ((upstream, initial) => redis.quotaState(upstream, initial)),
   });
   const { okta, genesys, genesysController, oktaController } = upstreams;
-  const { dispatcher, reconciler } = createWorkers(options, { clock, log, metrics, store, upstreams, redis });
+  const workers = createWorkers(options, { clock, log, metrics, store, upstreams, redis });
+  const { dispatcher, reconciler, groups } = workers;
 
   const lifecycle = createServerLifecycle({ log, graceMs: config.limits.shutdownGraceMs });
   const status = createStatusRoutes({
@@ -100,6 +109,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     isShuttingDown: lifecycle.isShuttingDown,
     reconcileProgress: () => reconciler.progress(),
     replicas: redis && (() => redis.replicas.alive()),
+    groups: () => groups.status.list(),
     secrets: configSecrets(config),
     ...options.statusPage,
   });
@@ -109,7 +119,14 @@ export function createBridge(options: BridgeOptions): Bridge {
     clock,
     metrics,
     store,
-    dispatcher,
+    // A stored delivery may hold user changes and group changes: wake both.
+    dispatcher: {
+      notify: () => {
+        dispatcher.notify();
+        groups.dispatcher.notify();
+      },
+      inFlight: () => dispatcher.inFlight(),
+    },
     reconciler,
     status,
     readiness: readinessChecks(store, upstreams.genesysToken),
@@ -124,6 +141,8 @@ export function createBridge(options: BridgeOptions): Bridge {
     metrics,
     log,
     dispatcher,
+    groupDispatcher: groups.dispatcher,
+    groupStatus: groups.status,
     genesysController,
     oktaController,
     okta,
@@ -132,7 +151,10 @@ export function createBridge(options: BridgeOptions): Bridge {
       // Not fatal: the hook answers 503 and syncs wait until Redis answers, then resume by themselves.
       if (redis && !(await redis.ready(5_000))) log.warn("starting while Redis is unreachable");
       const listening = await lifecycle.listen(app, port, host);
-      if (options.startDispatcher ?? true) dispatcher.start();
+      if (options.startDispatcher ?? true) {
+        dispatcher.start();
+        groups.dispatcher.start();
+      }
       return listening;
     },
     stop: () =>
@@ -140,6 +162,7 @@ export function createBridge(options: BridgeOptions): Bridge {
         shutdownSteps({
           reconciler,
           dispatcher,
+          groupDispatcher: groups.dispatcher,
           upstreams,
           status,
           store,
@@ -160,11 +183,14 @@ interface Parts {
   redis: RedisBackend | undefined;
 }
 
-/** The dispatcher, which syncs users as their changes come, and the reconciler, which queues changes in bulk. */
+/**
+ * The dispatcher, which syncs users as their changes come, the group worker (SYNC_GROUPS), and the
+ * reconciler, which queues changes in bulk.
+ */
 function createWorkers(
   options: BridgeOptions,
   parts: Parts,
-): { dispatcher: Dispatcher; reconciler: Reconciler } {
+): { dispatcher: Dispatcher; reconciler: Reconciler; groups: GroupWorker } {
   const { config } = options;
   const { clock, log, metrics, store, redis } = parts;
   const { okta, genesys, genesysController } = parts.upstreams;
@@ -194,7 +220,16 @@ function createWorkers(
     ...options.reconcile,
   });
   const reconciler = redis ? exclusiveReconciler(localReconciler, redis.reconcileLock) : localReconciler;
-  return { dispatcher, reconciler };
+  const groups = createGroupWorker({
+    ...parts,
+    config,
+    okta,
+    genesys,
+    users,
+    onUsersQueued: () => dispatcher.notify(),
+    tuning: options.groups,
+  });
+  return { dispatcher, reconciler, groups };
 }
 
 /**
@@ -205,6 +240,7 @@ function createWorkers(
 function shutdownSteps(parts: {
   reconciler: Reconciler;
   dispatcher: Dispatcher;
+  groupDispatcher: GroupDispatcher;
   upstreams: Upstreams;
   status: StatusRoutes;
   store: Store;
@@ -215,7 +251,7 @@ function shutdownSteps(parts: {
   return {
     drain: async () => {
       const reconcileStopped = reconciler.stop();
-      await dispatcher.stop(parts.graceMs);
+      await Promise.all([dispatcher.stop(parts.graceMs), parts.groupDispatcher.stop()]);
       upstreams.closeControllers();
       await reconcileStopped; // a listing request waiting for the quota is released by closeControllers()
       status.close();

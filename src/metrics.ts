@@ -89,6 +89,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ["result"] as const,
       registers,
     }),
+    groupSyncs: new Counter({
+      name: "bridge_group_syncs_total",
+      help: "Group membership syncs (SYNC_GROUPS), by result (synced, waiting, missing, skipped, failed).",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    groupsMissing: new Gauge({
+      name: "bridge_groups_missing",
+      help: "Groups listed in SYNC_GROUPS that have no Genesys group of their name (create them in Genesys).",
+      registers,
+    }),
     deadLetters: new Gauge({
       name: "bridge_dead_letters",
       help: "Users parked after a permanent failure, waiting for a human or a newer event.",

@@ -65,6 +65,7 @@ test("/status.json reports rates, queue, activity and deliveries, and no secret 
   assert.deepEqual(Object.keys(s).sort(), [
     "activity",
     "deliveries",
+    "groups",
     "health",
     "now",
     "queue",
@@ -74,6 +75,7 @@ test("/status.json reports rates, queue, activity and deliveries, and no secret 
     "upstreams",
   ]);
   assert.equal(s.replicas, null, "one process without Redis lists no replicas");
+  assert.deepEqual(s.groups, [], "no SYNC_GROUPS: no groups");
   assert.equal(s.health.state, "idle");
   assert.deepEqual(s.queue, { pending: 0, inFlight: 0, oldestPendingAgeSeconds: null, deadLetters: 0 });
   for (const upstream of [s.upstreams.genesys, s.upstreams.okta]) {

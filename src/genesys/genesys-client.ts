@@ -1,8 +1,8 @@
-import type { UpstreamHttp, UpstreamRequest } from "../http/upstream-http.ts";
-import type { Lane, RateController } from "../throttle/rate-controller.ts";
-import type { UpstreamResponse } from "../upstream-response.ts";
-import { PermanentError, UpstreamUnavailableError } from "../errors.ts";
-import type { GenesysToken } from "./genesys-token.ts";
+import type { Lane } from "../throttle/rate-controller.ts";
+import { PermanentError } from "../errors.ts";
+import { createGenesysCall, type GenesysCallOptions } from "./genesys-call.ts";
+import { createGenesysGroups, type GenesysGroups } from "./genesys-groups.ts";
+import { scimError, scimType, written, type Written } from "./scim-response.ts";
 import {
   SCIM_LIST_RESPONSE,
   SCIM_PATCH_OP,
@@ -11,13 +11,11 @@ import {
   type ScimUserResource,
 } from "./scim-user.ts";
 
-/** A write that went through, and the version Genesys gave the user (for the next If-Match). */
-export interface Written {
-  id: string;
-  version: string | undefined;
-}
+export type { Written } from "./scim-response.ts";
+export { scimString } from "./scim-filter-string.ts";
 
-export interface GenesysClient {
+/** Genesys Cloud SCIM v2: users, and the membership of groups made in Genesys. */
+export interface GenesysClient extends GenesysGroups {
   /** POST a new user. `conflict` when the userName is taken (409 uniqueness). */
   createUser(user: ScimUser, lane: Lane): Promise<Written | "conflict">;
   /** One user by id; undefined when Genesys no longer has it. */
@@ -45,11 +43,8 @@ export interface GenesysClient {
   ): Promise<{ users: ScimUserResource[]; totalResults: number }>;
 }
 
-export interface GenesysClientOptions {
+export interface GenesysClientOptions extends GenesysCallOptions {
   apiUrl: string;
-  http: UpstreamHttp;
-  token: GenesysToken;
-  controller: RateController;
 }
 
 const SCIM_USERS = "/api/v2/scim/v2/users";
@@ -60,36 +55,10 @@ export const SCIM_MAX_PAGE = 25;
 export function createGenesysClient(options: GenesysClientOptions): GenesysClient {
   const base = `${options.apiUrl}${SCIM_USERS}`;
 
-  /** One API call; a 401 means the token expired or was revoked: get a new one and try once more. */
-  async function call(
-    lane: Lane,
-    req: Omit<UpstreamRequest, "headers"> & { headers?: Record<string, string> },
-  ): Promise<UpstreamResponse> {
-    for (let attempt = 1; ; attempt++) {
-      const token = await options.token.get();
-      const res = await options.controller.run(lane, () =>
-        options.http.send({
-          ...req,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: "application/scim+json, application/json",
-            ...(req.body === undefined ? {} : { "content-type": "application/scim+json" }),
-            ...req.headers,
-          },
-        }),
-      );
-      if (res.status !== 401) return res;
-      options.token.invalidate(token);
-      if (attempt >= 2) {
-        throw new UpstreamUnavailableError(
-          "genesys",
-          "Genesys answered 401 twice in a row with fresh tokens",
-        );
-      }
-    }
-  }
+  const call = createGenesysCall(options);
 
   return {
+    ...createGenesysGroups(call, options.apiUrl),
     async createUser(user, lane) {
       const res = await call(lane, { method: "POST", url: base, body: JSON.stringify(user) });
       if (res.status === 201 || res.status === 200) return written(res);
@@ -101,7 +70,7 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
       if (res.status === 404) return undefined;
       if (res.status !== 200) throw scimError(res, `reading user ${id}`);
       const user = JSON.parse(res.body) as ScimUserResource;
-      const version = user.meta?.version ?? header(res, "etag");
+      const version = user.meta?.version ?? res.headers["etag"];
       return version === undefined ? user : { ...user, meta: { ...user.meta, version } };
     },
     async patchUser(id, operations, ifMatch, lane) {
@@ -112,7 +81,7 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
         ...(ifMatch === undefined ? {} : { headers: { "if-match": ifMatch } }),
       });
       if (res.status === 200) return written(res);
-      if (res.status === 204) return { id, version: header(res, "etag") };
+      if (res.status === 204) return { id, version: res.headers["etag"] };
       if (res.status === 404) return "not-found";
       if (res.status === 400 && scimType(res) === "invalidVers") return "stale";
       throw scimError(res, `updating user ${id}`);
@@ -146,43 +115,4 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
       return { users, totalResults: body.totalResults ?? users.length };
     },
   };
-}
-
-function written(res: UpstreamResponse): Written {
-  const body = JSON.parse(res.body) as ScimUserResource;
-  return { id: body.id, version: body.meta?.version ?? header(res, "etag") };
-}
-
-function header(res: UpstreamResponse, name: string): string | undefined {
-  return res.headers[name];
-}
-
-function scimType(res: UpstreamResponse): string | undefined {
-  try {
-    return (JSON.parse(res.body) as { scimType?: string }).scimType;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A SCIM filter string literal: quotes and backslashes escaped (RFC 7644 §3.4.2.2). */
-export function scimString(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
-/**
- * Turns a failed answer into the error that says what to do: the upstream's own status and detail
- * are kept (a human reads them in the dead letters), 5xx is transient, other 4xx are permanent.
- */
-function scimError(res: UpstreamResponse, what: string): Error {
-  let detail = "";
-  try {
-    const body = JSON.parse(res.body) as { detail?: string; scimType?: string; message?: string };
-    detail = [body.scimType, body.detail ?? body.message].filter(Boolean).join(": ");
-  } catch {
-    detail = res.body.slice(0, 200);
-  }
-  const message = `Genesys answered ${res.status} ${what}${detail ? ` (${detail})` : ""}`;
-  if (res.status >= 500 || res.status === 429) return new UpstreamUnavailableError("genesys", message);
-  return new PermanentError(message, res.status);
 }

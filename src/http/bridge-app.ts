@@ -55,6 +55,7 @@ export function createBridgeApp(options: BridgeAppOptions): BridgeApp {
       metrics,
       onAccepted: () => dispatcher.notify(),
       onDelivery: status.recordDelivery,
+      syncedGroups: new Set(config.groups.map((g) => g.okta)),
     }),
   );
   app.use(createHealthRoutes(options.readiness, options.isShuttingDown));

@@ -20,6 +20,8 @@ export interface HookReceiverOptions {
   onDelivery?: (report: HookDeliveryReport) => void;
   /** Largest delivery accepted. */
   bodyLimitBytes?: number;
+  /** Okta group names whose membership events are queued (SYNC_GROUPS); others are ignored. */
+  syncedGroups?: ReadonlySet<string>;
 }
 
 /** One delivery as the status page shows it: counts and event types, never the payload. */
@@ -91,7 +93,7 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
         return;
       }
       const deliveryId = parsed.data.eventId ?? randomUUID();
-      const delivery = toInboxEvents(parsed.data.data.events);
+      const delivery = toInboxEvents(parsed.data.data.events, "live", options.syncedGroups);
       // The full events (kilobytes each) are not needed past this point: let them go before waiting
       // for the commit, so a burst of deliveries holds their small inbox events only.
       req.body = undefined;

@@ -1,4 +1,5 @@
 import type { InboxEvent } from "../store/event-inbox.ts";
+import type { GroupChange } from "../store/group-queue.ts";
 import type { Lane } from "../store/user-change.ts";
 import { actionFor } from "./event-actions.ts";
 import type { OktaEvent } from "./event-hook-envelope.ts";
@@ -16,7 +17,11 @@ export interface ReadDelivery {
  * What Okta's events mean for the queue: each acted-on event becomes a change for its target user.
  * How changes fold together is the store's coalescer's business, not the hook's.
  */
-export function toInboxEvents(events: readonly OktaEvent[], lane: Lane = "live"): ReadDelivery {
+export function toInboxEvents(
+  events: readonly OktaEvent[],
+  lane: Lane = "live",
+  syncedGroups: ReadonlySet<string> = new Set(),
+): ReadDelivery {
   const users = new Set<string>();
   let ignored = 0;
   const inbox = events.map((event): InboxEvent => {
@@ -24,6 +29,8 @@ export function toInboxEvents(events: readonly OktaEvent[], lane: Lane = "live")
     const action = actionFor(event.eventType);
     const succeeded = (event.outcome?.result ?? "SUCCESS") === "SUCCESS";
     const base = { uuid: event.uuid, eventType: event.eventType, published: event.published };
+    const group = succeeded ? syncedGroupOf(event, syncedGroups) : undefined;
+    if (group) return { ...base, change: undefined, group };
     if (!action || !oktaUserId || !succeeded) {
       ignored++;
       return { ...base, change: undefined };
@@ -35,3 +42,17 @@ export function toInboxEvents(events: readonly OktaEvent[], lane: Lane = "live")
   });
   return { events: inbox, ignored, users: users.size };
 }
+
+/**
+ * A membership event of a group SYNC_GROUPS lists: the group must be looked at again. Okta names the
+ * group in the `UserGroup` target's displayName; events of other groups are ignored, never written.
+ */
+function syncedGroupOf(event: OktaEvent, synced: ReadonlySet<string>): GroupChange | undefined {
+  if (synced.size === 0 || !MEMBERSHIP_EVENTS.has(event.eventType)) return undefined;
+  const target = event.target?.find((t) => t.type === "UserGroup");
+  const name = typeof target?.["displayName"] === "string" ? target["displayName"] : target?.alternateId;
+  if (!target?.id || !name || !synced.has(name)) return undefined;
+  return { oktaGroupId: target.id, name };
+}
+
+const MEMBERSHIP_EVENTS = new Set(["group.user_membership.add", "group.user_membership.remove"]);

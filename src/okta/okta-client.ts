@@ -17,6 +17,8 @@ export interface OktaClient {
     lane: Lane,
     options?: { deprovisioned?: boolean; pageSize?: number; from?: string },
   ): Promise<{ users: OktaUser[]; next: string | undefined }>;
+  /** Every member of a group (`GET /api/v1/groups/{id}/users`, paged); undefined when the group is gone. */
+  listGroupMembers(groupId: string, lane: Lane): Promise<OktaUser[] | undefined>;
 }
 
 export interface OktaClientOptions {
@@ -26,7 +28,7 @@ export interface OktaClientOptions {
   controller: RateController;
 }
 
-/** The Okta Users API, read-only, every call through the Okta rate controller. */
+/** The Okta Users and Groups APIs, read-only, every call through the Okta rate controller. */
 export function createOktaClient(options: OktaClientOptions): OktaClient {
   const headers = {
     accept: "application/json",
@@ -37,6 +39,24 @@ export function createOktaClient(options: OktaClientOptions): OktaClient {
     options.controller.run(lane, () => options.http.send({ method: "GET", url, headers }));
 
   return {
+    async listGroupMembers(groupId, lane) {
+      const prefix = `${options.orgUrl}/api/v1/groups/${encodeURIComponent(groupId)}/users?`;
+      const members: OktaUser[] = [];
+      let url: string | undefined = `${prefix}limit=200`;
+      while (url !== undefined) {
+        const res = await get(lane, url);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200)
+          throw oktaError(res.status, res.body, `listing the members of group ${groupId}`);
+        members.push(...(JSON.parse(res.body) as unknown[]).map(parseUser));
+        url = nextLink(res.headers["link"]);
+        // The API token goes to the org's own member listing only, whatever a Link header says.
+        if (url !== undefined && !url.startsWith(prefix)) {
+          throw new PermanentError(`Okta paging link ${url} is not the member listing of group ${groupId}`);
+        }
+      }
+      return members;
+    },
     async getUser(id, lane) {
       const res = await get(lane, `${options.orgUrl}/api/v1/users/${encodeURIComponent(id)}`);
       if (res.status === 404) return undefined;

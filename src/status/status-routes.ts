@@ -1,6 +1,7 @@
 import type { ReplicaSeen } from "../redis/replica-registry.ts";
 import express, { type Response, type Router } from "express";
 import { systemClock, type Clock } from "../clock.ts";
+import type { GroupState } from "../sync/group-status.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HookDeliveryReport } from "../okta/hook-receiver.ts";
 import { createSecretScrubber } from "../secret-scrubber.ts";
@@ -28,6 +29,8 @@ export interface StatusRoutesOptions extends StatusTuning {
   reconcileProgress?: (() => unknown) | undefined;
   /** Several replicas: who is alive (status.json's `replicas`). */
   replicas?: (() => Promise<ReplicaSeen[]>) | undefined;
+  /** The SYNC_GROUPS groups and what became of each. */
+  groups?: (() => GroupState[]) | undefined;
   /** Blanked out of /status.json should a source ever carry one (e.g. in an error message). */
   secrets?: readonly string[];
 }
@@ -98,6 +101,7 @@ export function createStatusRoutes(options: StatusRoutesOptions): StatusRoutes {
         deliveries,
         reconcileProgress: options.reconcileProgress,
         replicas: options.replicas,
+        groups: options.groups,
       });
       res
         .set("cache-control", "no-store")

@@ -1,4 +1,5 @@
 import type { ReplicaSeen } from "../redis/replica-registry.ts";
+import type { GroupState } from "../sync/group-status.ts";
 import type { Clock } from "../clock.ts";
 import { isSecretName } from "../secret-scrubber.ts";
 import type { Store } from "../store/store.ts";
@@ -39,6 +40,8 @@ export interface StatusSnapshot {
   deliveries: RecentDelivery[];
   /** With REDIS_URL: the replicas alive now, oldest first; null for a single process. */
   replicas: ReplicaSeen[] | null;
+  /** The SYNC_GROUPS groups and what became of each (a group missing in Genesys needs a human). */
+  groups: GroupState[];
 }
 
 export type HealthState = "idle" | "syncing" | "throttled" | "attention" | "stopping";
@@ -69,6 +72,7 @@ export interface StatusSources {
   deliveries: RecentDeliveries;
   reconcileProgress?: (() => unknown) | undefined;
   replicas?: (() => Promise<ReplicaSeen[]>) | undefined;
+  groups?: (() => GroupState[]) | undefined;
 }
 
 export async function buildStatusSnapshot(sources: StatusSources): Promise<StatusSnapshot> {
@@ -99,6 +103,7 @@ export async function buildStatusSnapshot(sources: StatusSources): Promise<Statu
     deliveries: sources.deliveries.list(),
     // Redis unreachable: the page still answers, without the list.
     replicas: sources.replicas === undefined ? null : await sources.replicas().catch(() => null),
+    groups: sources.groups?.() ?? [],
   };
 }
 

@@ -1,3 +1,4 @@
+import type { GroupChange } from "./group-queue.ts";
 import type { UserChange } from "./user-change.ts";
 
 /** One event of a delivery as the inbox keeps it: for deduplication, audit and the change it causes. */
@@ -7,6 +8,8 @@ export interface InboxEvent {
   published: string;
   /** What the event asks of its user; undefined for events the bridge does not act on. */
   change: UserChange | undefined;
+  /** A membership event of a synced group: the group must be looked at again. */
+  group?: GroupChange;
 }
 
 /** One Okta POST: its envelope `eventId` (recorded with each event) and its events. */

@@ -5,6 +5,8 @@ import { eventKey, KEY_NAMES, storeKeys } from "./redis/redis-keys.ts";
 import { createRedisQueue, queueCounts } from "./redis/redis-queue.ts";
 import { createRedisReconcileRuns } from "./redis/redis-reconcile-runs.ts";
 import { createRedisUserRecords } from "./redis/redis-user-records.ts";
+import * as groups from "./redis/group-scripts.ts";
+import { createRedisGroupQueue } from "./redis/redis-group-queue.ts";
 import * as queue from "./redis/store-scripts.ts";
 import * as runs from "./redis/reconcile-scripts.ts";
 import type { Store } from "./store.ts";
@@ -70,7 +72,17 @@ export function openRedisStore(options: RedisStoreOptions): Store {
   );
   return {
     ...workQueue,
-    ...createRedisUserRecords(redis, key("users")),
+    ...createRedisUserRecords(redis, key("users"), key("owners")),
+    ...createRedisGroupQueue(
+      {
+        enqueue: script("groups_enqueue", groups.ENQUEUE_GROUPS),
+        claim: script("groups_claim", groups.CLAIM_GROUPS),
+        step: script("groups_step", groups.GROUP_STEP),
+        count: () => redis.hlen(key("groups")),
+      },
+      keys,
+      now,
+    ),
     ...reconcileRuns,
     async stats() {
       const counts = await queueCounts(stats, keys);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createCounters } from "./sqlite/counters.ts";
 import { createPendingWriter } from "./sqlite/pending-rows.ts";
 import { createSqliteDeadLetters } from "./sqlite/sqlite-dead-letters.ts";
+import { createGroupFolder, createSqliteGroupQueue } from "./sqlite/sqlite-group-queue.ts";
 import { createSqliteInbox } from "./sqlite/sqlite-inbox.ts";
 import { createSqliteReconcileRuns } from "./sqlite/sqlite-reconcile-runs.ts";
 import { migrate } from "./sqlite/sqlite-schema.ts";
@@ -40,15 +41,18 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const reserve = createCounters(db);
   const foldIntoPending = createPendingWriter(db, reserve);
   const users = createSqliteUserRecords(db);
+  const foldGroups = createGroupFolder(db);
   const countPending = db.prepare("SELECT COUNT(*) AS n, MIN(enqueued_at) AS oldest FROM pending");
   const countDeadLetters = db.prepare("SELECT COUNT(*) FROM dead_letters").pluck();
   const probe = db.prepare("UPDATE counters SET value = value WHERE name = 'seq'");
 
   return {
-    ...createSqliteInbox(db, now, foldIntoPending),
+    ...createSqliteInbox(db, now, foldIntoPending, foldGroups),
+    ...createSqliteGroupQueue(db, now, reserve),
     ...createSqliteWorkQueue(db, now, reserve, foldIntoPending),
     getUser: users.getUser,
     saveUser: users.saveUser,
+    ownersOf: users.ownersOf,
     ...createSqliteDeadLetters(db, now, foldIntoPending),
     ...createSqliteReconcileRuns(db, now, foldIntoPending, users.save),
     async stats() {

@@ -18,4 +18,6 @@ export interface UserRecord {
 export interface UserRecords {
   getUser(oktaUserId: string): Promise<UserRecord | undefined>;
   saveUser(record: UserRecord): Promise<void>;
+  /** Genesys id → Okta user id, for the given ids the bridge knows (deleted users left out). */
+  ownersOf(genesysIds: readonly string[]): Promise<Map<string, string>>;
 }

@@ -46,7 +46,7 @@ export interface Harness {
   /** Every log line the bridge wrote. */
   logs: string[];
   deliver(events: OktaSystemLogEvent[], batchSize?: number): Promise<HookDelivery[]>;
-  /** Resolves when the bridge has nothing pending or in flight. */
+  /** Resolves when the bridge has no user or group work pending or in flight. */
   settle(): Promise<void>;
   /** A new bridge process on the same DATA_DIR and simulators (a restart). */
   restart(): Promise<void>;
@@ -113,7 +113,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     deliver: (events, batchSize) =>
       deliverToHook(`${url}/okta/events`, HOOK_SECRET, events, batchSize === undefined ? {} : { batchSize }),
-    settle: () => bridge.dispatcher.idle(),
+    async settle() {
+      // A group sync may queue user syncs and a user sync may be what a group waits for: both idle at once.
+      for (;;) {
+        await bridge.dispatcher.idle();
+        await bridge.groupDispatcher.idle();
+        const [stats, groups] = await Promise.all([bridge.store.stats(), bridge.store.pendingGroups()]);
+        if (stats.pending === 0 && groups === 0) return;
+      }
+    },
     async restart() {
       await bridge.stop();
       bridge = makeBridge();

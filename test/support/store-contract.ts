@@ -363,6 +363,69 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         assert.equal(deleted?.written, undefined);
         assert.equal(deleted?.version, undefined);
       });
+
+      test("finds the Okta users of Genesys ids, leaving out unknown and deleted ones", async () => {
+        await store.saveUser({ oktaUserId: "00uA", genesysId: "g-1", bodyHash: undefined, deleted: false });
+        await store.saveUser({ oktaUserId: "00uB", genesysId: "g-2", bodyHash: undefined, deleted: false });
+        await store.saveUser({ oktaUserId: "00uC", genesysId: "g-3", bodyHash: undefined, deleted: true });
+        const owners = await store.ownersOf(["g-1", "g-2", "g-3", "g-unknown"]);
+        assert.deepEqual([...owners].sort(), [
+          ["g-1", "00uA"],
+          ["g-2", "00uB"],
+        ]);
+        assert.equal((await store.ownersOf([])).size, 0);
+      });
+    });
+
+    describe("group queue", () => {
+      const group = (oktaGroupId: string, name = oktaGroupId) => ({ oktaGroupId, name });
+      const claimGroups = () => store.claimGroups({ limit: 10, leaseMs: LEASE_MS });
+
+      test("membership events of a delivery fold into one pending row per group, with the delivery", async () => {
+        const add = (g: string) => ({
+          ...event(undefined),
+          eventType: "group.user_membership.add",
+          group: group(g),
+        });
+        const result = await accept(add("00gA"), add("00gA"), add("00gB"));
+        assert.equal(result.queued, 3);
+        await accept(add("00gA"));
+        assert.equal(await store.pendingGroups(), 2);
+        const claimed = await claimGroups();
+        assert.deepEqual(claimed.map((w) => [w.oktaGroupId, w.version]).sort(), [
+          ["00gA", 3],
+          ["00gB", 1],
+        ]);
+        assert.deepEqual(await claimGroups(), [], "leased groups are not handed out twice");
+      });
+
+      test("a change folded in while a group is synced makes it due again; otherwise completing removes it", async () => {
+        await store.enqueueGroups([group("00gA", "Support")]);
+        const [first] = await claimGroups();
+        assert.equal(first?.name, "Support");
+        assert.equal(first?.enqueuedAt, now);
+        await store.enqueueGroups([group("00gA", "Support")]);
+        assert.equal(await store.completeGroup(first!), "again");
+        const [second] = await claimGroups();
+        assert.equal(second?.version, 2);
+        assert.equal(second?.enqueuedAt, first?.enqueuedAt, "a later change does not move the first time");
+        assert.equal(await store.completeGroup(second!), "done");
+        assert.equal(await store.pendingGroups(), 0);
+      });
+
+      test("a rescheduled group waits, counts the attempt when asked, and a lost lease changes nothing", async () => {
+        await store.enqueueGroups([group("00gA")]);
+        const [work] = await claimGroups();
+        assert.equal(await store.rescheduleGroup(work!, now + 5_000, true), true);
+        assert.deepEqual(await claimGroups(), []);
+        advance(5_000);
+        const [again] = await claimGroups();
+        assert.equal(again?.attempts, 1);
+        assert.equal(await store.completeGroup(work!), "lost", "the old lease is fenced off");
+        advance(LEASE_MS + 1);
+        assert.equal(await store.releaseGroup(again!), false, "an expired lease is lost");
+        assert.equal((await claimGroups()).length, 1);
+      });
     });
 
     describe("reconcile runs", () => {

@@ -87,6 +87,12 @@ export const STATUS_HTML = `<!doctype html>
           </div>
         </section>
 
+        <section class="panel" id="groups-panel">
+          <div class="panel-head"><h2>Groups</h2></div>
+          <p id="groups-none" class="muted">No groups listed in SYNC_GROUPS.</p>
+          <dl id="groups-fields" class="fields"></dl>
+        </section>
+
         <section class="panel wide">
           <div class="panel-head">
             <h2>Last Okta deliveries</h2>

@@ -253,6 +253,21 @@ export const STATUS_SCRIPT = String.raw`"use strict";
     fields.replaceChildren.apply(fields, rows);
   }
 
+  // One line per SYNC_GROUPS group: a group missing in Genesys is flagged, it needs an admin.
+  function renderGroups(list) {
+    var groups = Array.isArray(list) ? list : [];
+    $("groups-none").hidden = groups.length > 0;
+    var rows = [];
+    groups.forEach(function (g) {
+      var name = g.okta === g.genesys ? g.okta : g.okta + " → " + g.genesys;
+      rows.push(el("dt", "", name));
+      var text = g.state === "never" ? "no change since start" : g.state + (g.detail ? " · " + g.detail : "");
+      rows.push(el("dd", g.state === "missing" || g.state === "failed" ? "bad" : "", text));
+    });
+    var fields = $("groups-fields");
+    fields.replaceChildren.apply(fields, rows);
+  }
+
   function renderDeliveries(list, now) {
     var body = $("deliveries");
     setText("deliveries-count", list.length ? "newest first · last " + list.length : "");
@@ -294,6 +309,7 @@ export const STATUS_SCRIPT = String.raw`"use strict";
     renderWrites(s.activity);
     renderChart(s.activity, s.now);
     renderReconcile(s.reconcile);
+    renderGroups(s.groups);
     renderDeliveries(s.deliveries, s.now);
     document.body.classList.remove("offline");
   }

@@ -150,6 +150,11 @@ main {
 .card.warn {
   border-top-color: var(--warn);
 }
+.fields dd.bad {
+  color: var(--bad, #b42318);
+  font-weight: 600;
+}
+
 .card.bad {
   border-top-color: var(--bad);
 }

@@ -78,7 +78,11 @@ return cjson.encode(out)
  */
 export const OKTA_PAGE = `${RUN_LUA}
 local now = tonumber(ARGV[3])
-for _, u in ipairs(cjson.decode(ARGV[5])) do redis.call('HSET', K['users'], u[1], u[2]) end
+for _, u in ipairs(cjson.decode(ARGV[5])) do
+  redis.call('HSET', K['users'], u[1], u[2])
+  local r = cjson.decode(u[2])
+  if r.g and not r.d then redis.call('HSET', K['owners'], r.g, u[1]) end
+end
 for _, e in ipairs(cjson.decode(ARGV[4])) do fold(e.u, { a = e.a, l = e.l, p = e.p, c = e.c }, now) end
 if redis.call('GET', K['snapshot:run']) == ARGV[1] then
   for _, g in ipairs(cjson.decode(ARGV[6])) do redis.call('SADD', K['snapshot:matched'], g) end

@@ -21,6 +21,8 @@ export const KEY_NAMES = [
   "snapshot", // hash: Genesys id -> user JSON, for the unfinished run
   "snapshot:matched", // set: Genesys ids an Okta user claimed
   "snapshot:run", // string: the run the snapshot belongs to
+  "groups", // hash: Okta group id -> the pending group (JSON)
+  "owners", // hash: Genesys id -> Okta user id (checked against `users` when read)
 ] as const;
 
 export function storeKeys(prefix: string): string[] {

@@ -60,7 +60,10 @@ export function createRedisQueue(options: RedisQueueOptions): EventInbox & WorkQ
 
   return {
     async accept(delivery: InboxDelivery) {
-      const events = delivery.events.map((e) => (e.change === undefined ? {} : toLua(e.change)));
+      const events = delivery.events.map((e) => ({
+        ...(e.change === undefined ? {} : toLua(e.change)),
+        ...(e.group === undefined ? {} : { g: { i: e.group.oktaGroupId, n: e.group.name } }),
+      }));
       const eventKeys = delivery.events.map((e) => options.eventKey(e.uuid));
       const [stored, queued, duplicates] = (await scripts.accept.run(
         [...keys, ...eventKeys],

@@ -20,8 +20,26 @@ export function userJson(record: UserRecord): string {
   return JSON.stringify(stored);
 }
 
-export function createRedisUserRecords(redis: Redis, usersKey: string): UserRecords {
+/**
+ * `owners` (Genesys id → Okta user id) is written with each record and never cleaned: a reader checks
+ * every hit against the user's current record, so an entry left by a changed or deleted user is ignored.
+ */
+export function createRedisUserRecords(redis: Redis, usersKey: string, ownersKey: string): UserRecords {
   return {
+    async ownersOf(genesysIds) {
+      const owners = new Map<string, string>();
+      if (genesysIds.length === 0) return owners;
+      const candidates = await redis.hmget(ownersKey, ...genesysIds);
+      const hits = genesysIds.flatMap((g, i) => (candidates[i] ? [[g, candidates[i]] as const] : []));
+      if (hits.length === 0) return owners;
+      const records = await redis.hmget(usersKey, ...hits.map(([, u]) => u));
+      hits.forEach(([genesysId, oktaUserId], i) => {
+        const raw = records[i];
+        const stored = raw ? (JSON.parse(raw) as StoredUser) : undefined;
+        if (stored?.g === genesysId && stored.d !== 1) owners.set(genesysId, oktaUserId);
+      });
+      return owners;
+    },
     async getUser(oktaUserId) {
       const raw = await redis.hget(usersKey, oktaUserId);
       if (raw === null) return undefined;
@@ -36,7 +54,10 @@ export function createRedisUserRecords(redis: Redis, usersKey: string): UserReco
       };
     },
     async saveUser(record) {
-      await redis.hset(usersKey, record.oktaUserId, userJson(record));
+      const write = redis.multi().hset(usersKey, record.oktaUserId, userJson(record));
+      if (record.genesysId !== undefined && !record.deleted)
+        write.hset(ownersKey, record.genesysId, record.oktaUserId);
+      await write.exec();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { KEY_NAMES } from "./redis-keys.ts";
 import { PENDING_LUA } from "./pending-lua.ts";
+import { GROUP_LUA } from "./group-scripts.ts";
 
 const FIXED_KEYS = KEY_NAMES.length;
 
@@ -9,7 +10,7 @@ const FIXED_KEYS = KEY_NAMES.length;
  * user first, are folded into the queue. ARGV: now, retention ms, delivery id, JSON events
  * [{u = user or absent, a, l, p, c}] in KEYS order. Replies {stored, queued, duplicates}.
  */
-export const ACCEPT = `${PENDING_LUA}
+export const ACCEPT = `${PENDING_LUA}${GROUP_LUA}
 local now, retention, delivery = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local events = cjson.decode(ARGV[4])
 local stored, queued = 0, 0
@@ -17,6 +18,10 @@ local byUser, order = {}, {}
 for i, e in ipairs(events) do
   if redis.call('SET', KEYS[${FIXED_KEYS} + i], delivery, 'NX', 'PX', retention) then
     stored = stored + 1
+    if e.g then
+      foldGroup(e.g.i, e.g.n, now)
+      if not e.u then queued = queued + 1 end
+    end
     if e.u then
       queued = queued + 1
       local c = { a = e.a, l = e.l, p = e.p, c = e.c }

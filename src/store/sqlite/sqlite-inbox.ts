@@ -2,6 +2,7 @@ import type { Database } from "better-sqlite3";
 import type { AcceptResult, EventInbox, InboxDelivery } from "../event-inbox.ts";
 import { createGroupCommit } from "../group-commit.ts";
 import { durably } from "./durably.ts";
+import type { GroupChange } from "../group-queue.ts";
 import type { UserChange } from "../user-change.ts";
 
 /** How long event uuids are kept for deduplication: Okta retries within seconds, deliveries may lag hours. */
@@ -17,6 +18,7 @@ export function createSqliteInbox(
   db: Database,
   now: () => number,
   foldIntoPending: (changes: Iterable<UserChange>, at: number) => void,
+  foldGroups: (changes: Iterable<GroupChange>, at: number) => void = () => undefined,
 ): EventInbox {
   const insertEvent = db.prepare(
     `INSERT OR IGNORE INTO events (uuid, delivery_id, event_type, okta_user_id, published, received_at)
@@ -28,6 +30,7 @@ export function createSqliteInbox(
   const commitTx = db.transaction((deliveries: readonly InboxDelivery[]): AcceptResult[] => {
     const at = now();
     const fresh: UserChange[] = [];
+    const groups: GroupChange[] = [];
     const results = deliveries.map((delivery) => {
       let stored = 0;
       let queued = 0;
@@ -40,10 +43,15 @@ export function createSqliteInbox(
           queued++;
           fresh.push(e.change);
         }
+        if (e.group) {
+          if (!e.change) queued++;
+          groups.push(e.group);
+        }
       }
       return { stored, queued, duplicates: delivery.events.length - stored };
     });
     foldIntoPending(fresh, at);
+    foldGroups(groups, at);
     if (at - lastPrune > 3600_000) {
       lastPrune = at;
       pruneEvents.run(at - EVENT_RETENTION_MS);

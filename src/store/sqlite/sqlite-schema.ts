@@ -35,6 +35,20 @@ CREATE TABLE IF NOT EXISTS users (
   version TEXT
 ) WITHOUT ROWID;
 
+CREATE INDEX IF NOT EXISTS users_by_genesys_id ON users (genesys_id);
+
+-- One row per synced Okta group whose membership must be looked at again (SYNC_GROUPS).
+CREATE TABLE IF NOT EXISTS pending_groups (
+  okta_group_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  enqueued_at INTEGER NOT NULL,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  lease_token INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS dead_letters (
   okta_user_id TEXT PRIMARY KEY,
   action TEXT NOT NULL,

@@ -30,8 +30,15 @@ export function createSqliteUserRecords(db: Database): UserRecords & { save(reco
       record.version ?? null,
     );
   };
+  const owners = db.prepare(
+    "SELECT value AS genesys_id, okta_user_id FROM json_each(?) JOIN users ON users.genesys_id = value WHERE deleted = 0",
+  );
   return {
     save,
+    async ownersOf(genesysIds) {
+      const rows = owners.all(JSON.stringify(genesysIds)) as { genesys_id: string; okta_user_id: string }[];
+      return new Map(rows.map((row) => [row.genesys_id, row.okta_user_id]));
+    },
     async getUser(oktaUserId) {
       const row = select.get(oktaUserId) as UserRow | undefined;
       if (!row) return undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBridge } from "../src/bridge.ts";
@@ -15,11 +15,16 @@ import { startOktaSimulator } from "../sim/okta-simulator.ts";
  * run on loopback; the Genesys one enforces a per-client quota (300 requests per 15 s window: a
  * Genesys minute at four times speed, so the demo takes tens of seconds, not minutes) and answers
  * 429 as Genesys does. A burst of Okta events goes in; the summary says whether Genesys matches Okta.
+ * Three Okta groups are pushed to Genesys groups (SYNC_GROUPS), one of them to a differently named
+ * group; a fourth listed group does not exist in Genesys and is reported, not retried.
  */
 const USERS = 300;
 const UPDATED_USERS = 150;
 const UPDATES = 900;
 const HOOK_SECRET = "demo-hook-secret-not-for-production";
+const DEPARTMENTS = ["Sales", "Support", "Billing"] as const;
+/** Okta group → Genesys group: "Billing" goes to a Genesys group with another name (mapping file). */
+const GENESYS_GROUP: Record<string, string> = { Sales: "Sales", Support: "Support", Billing: "Billing Team" };
 
 async function main() {
   const started = Date.now();
@@ -29,6 +34,12 @@ async function main() {
     latencyMs: { min: 20, max: 60 },
   });
   const dataDir = mkdtempSync(join(tmpdir(), "okta-genesys-bridge-demo-"));
+  const mappingFile = join(dataDir, "mapping.json");
+  writeFileSync(mappingFile, JSON.stringify({ groups: { Billing: "Billing Team" } }));
+  // An admin made these in Genesys (SCIM cannot); Support also holds someone no Okta user maps to.
+  const teamLead = genesys.seedUser({ userName: "lead@example.com", displayName: "Team Lead", active: true });
+  for (const name of Object.values(GENESYS_GROUP))
+    genesys.seedGroup(name, name === "Support" ? [teamLead.id] : []);
   const config = loadConfig({
     OKTA_HOOK_SECRET: HOOK_SECRET,
     OKTA_ORG_URL: okta.url,
@@ -38,6 +49,8 @@ async function main() {
     GENESYS_CLIENT_ID: "demo-client",
     GENESYS_CLIENT_SECRET: "demo-secret",
     DATA_DIR: dataDir,
+    SYNC_GROUPS: `${DEPARTMENTS.join(",")},Escalations`,
+    MAPPING_FILE: mappingFile,
     HOST: "127.0.0.1",
     PORT: "0",
   });
@@ -83,7 +96,7 @@ async function main() {
       firstName: `Agent`,
       lastName: `Number${n}`,
       title: "Agent",
-      department: ["Sales", "Support", "Billing"][n % 3] ?? "Sales",
+      department: DEPARTMENTS[n % 3] ?? "Sales",
       employeeNumber: String(5000 + n),
       primaryPhone: `+1 555 ${String(1000 + n).slice(-4)}`,
     });
@@ -109,7 +122,25 @@ async function main() {
   }
   await deliver(lifecycle);
 
-  await bridge.dispatcher.idle();
+  // Group membership: the first 200 join their department's group, then 30 move from Sales to
+  // Support and a few join Escalations, which Genesys does not have.
+  const membership: OktaSystemLogEvent[] = [];
+  for (const [i, id] of ids.slice(0, 200).entries())
+    membership.push(...okta.addToGroup(id, DEPARTMENTS[(i + 1) % 3] ?? "Sales").events);
+  const movers = ids
+    .slice(0, 200)
+    .filter((_, i) => DEPARTMENTS[(i + 1) % 3] === "Sales")
+    .slice(0, 30);
+  for (const id of movers)
+    membership.push(...okta.removeFromGroup(id, "Sales").events, ...okta.addToGroup(id, "Support").events);
+  for (const id of ids.slice(0, 5)) membership.push(...okta.addToGroup(id, "Escalations").events);
+  await deliver(membership.reverse()); // newest first: order does not matter, Okta's membership wins
+
+  for (;;) {
+    await bridge.dispatcher.idle();
+    await bridge.groupDispatcher.idle();
+    if ((await bridge.store.stats()).pending === 0 && (await bridge.store.pendingGroups()) === 0) break;
+  }
   clearInterval(progress);
   await printProgress();
   const seconds = (Date.now() - started) / 1000;
@@ -124,11 +155,26 @@ Summary
   time taken             ${seconds.toFixed(1)} s
   Genesys matches Okta   ${diff.differences.length === 0 ? "yes" : "NO"} (${diff.matching}/${diff.expected} users in step)`);
   for (const line of diff.differences.slice(0, 10)) console.log(`    ${line}`);
+  const groupsInStep = DEPARTMENTS.map((name) => {
+    const want = new Set((okta.groupMembers(name) ?? []).map((id) => genesys.findByExternalId(id)?.id ?? id));
+    if (name === "Support") want.add(teamLead.id);
+    const got = genesys.groupMembers(GENESYS_GROUP[name] ?? name) ?? [];
+    const same = got.length === want.size && got.every((id) => want.has(id));
+    console.log(
+      `  group ${`${name} → ${GENESYS_GROUP[name]}`.padEnd(22)} ${String(got.length).padStart(3)} members in Genesys, ${same ? "same as Okta" : "DIFFERENT from Okta"}${name === "Support" ? " (plus the Genesys-only team lead, kept)" : ""}`,
+    );
+    return same;
+  }).every(Boolean);
+  const escalations = bridge.groupStatus.list().find((g) => g.okta === "Escalations");
+  console.log(
+    `  group Escalations       ${escalations?.state}: ${escalations?.detail ?? ""} (reported, not retried)`,
+  );
+  console.log(`  group membership PATCHes ${g.groupWrites} for ${membership.length} membership events`);
 
   await bridge.stop();
   await Promise.all([okta.close(), genesys.close()]);
   rmSync(dataDir, { recursive: true, force: true });
-  process.exit(diff.differences.length === 0 ? 0 : 1);
+  process.exit(diff.differences.length === 0 && groupsInStep ? 0 : 1);
 }
 
 main().catch((error: unknown) => {

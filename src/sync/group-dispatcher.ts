@@ -24,8 +24,6 @@ export interface GroupDispatcherOptions {
   settleMs?: number;
   pollMs?: number;
   leaseMs?: number;
-  /** Times a group waits for members being created before it settles for the members that exist. */
-  maxWaits?: number;
 }
 
 export interface GroupDispatcher {
@@ -43,7 +41,6 @@ export function createGroupDispatcher(options: GroupDispatcherOptions): GroupDis
   const concurrency = options.concurrency ?? 2;
   const settleMs = options.settleMs ?? 1_000;
   const leaseMs = options.leaseMs ?? 15 * 60_000;
-  const maxWaits = options.maxWaits ?? 10;
   const active = new Map<string, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let stopping = true;
@@ -87,7 +84,7 @@ export function createGroupDispatcher(options: GroupDispatcherOptions): GroupDis
       const result = await options.sync(work);
       status.record(work.name, result, clock.now());
       metrics?.groupSyncs.inc({ result: result.kind });
-      if (result.kind === "waiting" && work.attempts < maxWaits) {
+      if (result.kind === "waiting") {
         log.info(
           { group: work.name, waitingFor: result.waitingFor.length },
           "group waits for members to be created",

@@ -10,7 +10,7 @@ export type GroupSyncResult =
   /** Genesys has the Okta membership (members nobody maps to left as they were). */
   | { kind: "synced"; genesysGroup: string; added: number; removed: number; members: number }
   /** Some Okta members are not in Genesys yet: their syncs are queued, the group is looked at again. */
-  | { kind: "waiting"; genesysGroup: string; added: number; removed: number; waitingFor: string[] }
+  | { kind: "waiting"; genesysGroup: string; waitingFor: string[] }
   /** Genesys has no group of that name (SCIM cannot create one): reported, not retried. */
   | { kind: "missing"; genesysGroup: string }
   /** No longer listed in SYNC_GROUPS, or gone from Okta: nothing is written. */
@@ -33,6 +33,13 @@ export interface GroupSyncDeps {
 const MAX_STALE = 3;
 
 /**
+ * Times a group is looked at again while members are being created. Until the last, nothing is
+ * written: one PATCH once everyone exists beats one per look (quota is the scarce thing); at the last,
+ * the members that exist are written and the rest wait for the next membership event or reconcile.
+ */
+export const MAX_GROUP_WAITS = 10;
+
+/**
  * Brings one Genesys group's membership to the Okta group's. Events only say that the group changed:
  * its whole membership is read from Okta now, so the final membership wins whatever order events came
  * in, and many events cost one PATCH. Only members that map to Okta users the bridge knows are removed;
@@ -43,13 +50,19 @@ export async function syncGroup(work: PendingGroupWork, deps: GroupSyncDeps): Pr
   if (genesysName === undefined) return { kind: "skipped", reason: `${work.name} is not in SYNC_GROUPS` };
   const members = await deps.okta.listGroupMembers(work.oktaGroupId, "live");
   if (members === undefined) return { kind: "skipped", reason: `Okta group ${work.name} no longer exists` };
+  const { wanted, waitingFor } = await genesysIdsOf(members, deps);
+  // Checked before Genesys is asked anything: a wait costs no Genesys request.
+  if (waitingFor.length > 0 && work.attempts < MAX_GROUP_WAITS) {
+    await queueUserSyncs(waitingFor, deps);
+    return { kind: "waiting", genesysGroup: genesysName, waitingFor };
+  }
   let group = await deps.genesys.findGroup(genesysName, "live");
   if (group === undefined) return { kind: "missing", genesysGroup: genesysName };
 
   const inOkta = new Set(members.map((m) => m.id));
   for (let attempt = 0; attempt < MAX_STALE; attempt++) {
-    const plan = await planMembership(group, members, inOkta, deps);
-    const { add, remove, waitingFor } = plan;
+    const { add, remove } = await planMembership(group, wanted, inOkta, deps);
+    const counts = { genesysGroup: genesysName, added: add.length, removed: remove.length };
     if (add.length > 0 || remove.length > 0) {
       const answer = await deps.genesys.patchGroupMembers(group.id, { add, remove }, group.version, "live");
       if (answer === "not-found") return { kind: "missing", genesysGroup: genesysName };
@@ -60,10 +73,7 @@ export async function syncGroup(work: PendingGroupWork, deps: GroupSyncDeps): Pr
         continue;
       }
     }
-    const counts = { genesysGroup: genesysName, added: add.length, removed: remove.length };
-    if (waitingFor.length === 0) return { kind: "synced", ...counts, members: plan.members };
-    await queueUserSyncs(waitingFor, deps);
-    return { kind: "waiting", ...counts, waitingFor };
+    return { kind: "synced", ...counts, members: wanted.size };
   }
   throw new Error(`Genesys group ${genesysName} kept changing while its members were being updated`);
 }
@@ -71,13 +81,8 @@ export async function syncGroup(work: PendingGroupWork, deps: GroupSyncDeps): Pr
 /** STAGED users are not pushed; DEPROVISIONED ones are members only if Genesys already has them. */
 const NOT_AWAITED: ReadonlySet<OktaUser["status"]> = new Set(["STAGED", "DEPROVISIONED"]);
 
-async function planMembership(
-  group: GenesysGroup,
-  members: readonly OktaUser[],
-  inOkta: ReadonlySet<string>,
-  deps: GroupSyncDeps,
-) {
-  const current = new Set(group.members);
+/** The Genesys ids of the Okta members the bridge has written, and the members still to be created. */
+async function genesysIdsOf(members: readonly OktaUser[], deps: GroupSyncDeps) {
   const wanted = new Set<string>();
   const waitingFor: string[] = [];
   for (const member of members) {
@@ -86,6 +91,16 @@ async function planMembership(
     if (genesysId !== undefined) wanted.add(genesysId);
     else if (!NOT_AWAITED.has(member.status)) waitingFor.push(member.id);
   }
+  return { wanted, waitingFor };
+}
+
+async function planMembership(
+  group: GenesysGroup,
+  wanted: ReadonlySet<string>,
+  inOkta: ReadonlySet<string>,
+  deps: GroupSyncDeps,
+) {
+  const current = new Set(group.members);
   const add = [...wanted].filter((id) => !current.has(id));
   const others = group.members.filter((id) => !wanted.has(id));
   const owners = others.length === 0 ? new Map<string, string>() : await deps.store.ownersOf(others);
@@ -94,7 +109,7 @@ async function planMembership(
     const owner = owners.get(id);
     return owner !== undefined && !inOkta.has(owner);
   });
-  return { add, remove, waitingFor, members: wanted.size };
+  return { add, remove };
 }
 
 async function queueUserSyncs(oktaUserIds: readonly string[], deps: GroupSyncDeps): Promise<void> {

@@ -138,4 +138,10 @@ test("Redis stopped and restarted mid-burst: the hook refuses while it is away, 
   // What Okta gave up on is sent again, as an operator would replay it; the rest must be there already.
   assert.ok(allDelivered(await c.deliver(refused)));
   await waitFor(inStepSoon, "Genesys to match Okta", 60_000);
+  for (const replica of c.replicas) {
+    const said = (text: string) => replica.output.filter((line) => line.includes(text)).length;
+    assert.ok(said("claiming pending work failed") <= 1, "syncs paused with one line, not one per poll");
+    assert.equal(said("claiming pending work failed"), said("claiming pending work again"));
+    assert.ok(said("Redis reachable again") >= 1);
+  }
 });

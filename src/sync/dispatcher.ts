@@ -71,6 +71,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let idleWaiters: (() => void)[] = [];
   const syncedListeners: { lane: Lane; listener: (result: SyncResult) => void }[] = [];
 
+  /** The store refused the last claim (Redis away): said once, and once more when it answers again. */
+  let claimsFailing = false;
+
   async function pump(): Promise<void> {
     if (pumping) {
       again = true;
@@ -98,8 +101,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           if (started === 0) break;
         }
       } while (again && !stopping);
+      if (claimsFailing) log.info("claiming pending work again: syncs resume");
+      claimsFailing = false;
     } catch (error) {
-      log.error({ err: error }, "claiming pending work failed");
+      // Every poll fails alike while the store is away: one line per outage, not four a second.
+      if (!claimsFailing) log.error({ err: error }, "claiming pending work failed: syncs wait for the store");
+      claimsFailing = true;
     } finally {
       pumping = false;
     }

@@ -1,5 +1,10 @@
 import { systemClock, type Clock } from "../clock.ts";
-import type { LearnedLimit, QuotaSnapshot, QuotaState } from "../throttle/quota-state.ts";
+import {
+  initialQuotaSnapshot,
+  quotaRules,
+  type LearnedLimit,
+  type QuotaState,
+} from "../throttle/quota-state.ts";
 import type { Redis } from "./redis-connection.ts";
 import { QUOTA_STEP } from "./quota-scripts.ts";
 import { redisScript, type ScriptArg } from "./redis-script.ts";
@@ -46,18 +51,8 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
     options.initialRate,
     options.slowStart === false ? "0" : "1",
   ];
-  const s: QuotaSnapshot = {
-    rate: options.initialRate,
-    knee: options.initialRate,
-    slowStart: options.slowStart ?? true,
-    epoch: 0,
-    cuts: 0,
-    cutAt: Number.NEGATIVE_INFINITY,
-    settledUntil: Number.NEGATIVE_INFINITY,
-    pausedUntil: 0,
-    pausedAt: 0,
-    limit: undefined,
-  };
+  const s = initialQuotaSnapshot(options);
+
   /** The schedule as this replica's own grants left it, and as Redis last told it. */
   let localNext = Number.NEGATIVE_INFINITY;
   let sharedNext = Number.NEGATIVE_INFINITY;
@@ -105,48 +100,28 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
   return {
     read: () => s,
     grow(epoch, rate, slowStart) {
-      if (epoch !== s.epoch) return false;
       const increase = rate - s.rate;
-      s.rate = rate;
-      s.slowStart = slowStart;
+      if (!quotaRules.grow(s, epoch, rate, slowStart)) return false;
       send("grow", epoch, increase, slowStart ? "1" : "0");
       return true;
     },
     cut(epochAtSend, cut) {
-      if (epochAtSend !== s.epoch || cut.at < s.settledUntil) return false;
-      s.rate = cut.rate;
-      s.knee = cut.knee;
-      s.cutAt = cut.at;
-      s.settledUntil = cut.settledUntil;
-      if (cut.limit !== undefined) s.limit = cut.limit;
-      s.slowStart = false;
-      s.epoch += 1;
-      s.cuts += 1;
+      if (!quotaRules.cut(s, epochAtSend, cut)) return false;
       const limit = cut.limit === undefined ? "" : JSON.stringify(cut.limit);
       send("cut", epochAtSend, cut.rate, cut.knee, cut.at, cut.settledUntil, limit);
       return true;
     },
     seed(rate, knee, at) {
       send("seed", s.epoch, rate, knee, at);
-      s.rate = rate;
-      s.knee = knee;
-      s.cutAt = at;
-      s.slowStart = false;
-      s.epoch += 1;
+      quotaRules.seed(s, rate, knee, at);
     },
     pause(until, now) {
-      if (until <= now || until <= s.pausedUntil) return false;
-      const started = s.pausedUntil === 0;
-      if (started) s.pausedAt = now;
-      s.pausedUntil = until;
-      send("pause", until, now);
+      const before = s.pausedUntil;
+      const started = quotaRules.pause(s, until, now);
+      if (s.pausedUntil !== before) send("pause", until, now);
       return started;
     },
-    resumeIfDue(now) {
-      if (s.pausedUntil === 0 || now < s.pausedUntil) return false;
-      s.pausedUntil = 0;
-      return true;
-    },
+    resumeIfDue: (now) => quotaRules.resumeIfDue(s, now),
     takeSlot(now, intervalMs, toleranceMs) {
       const due = Math.max(localNext, sharedNext);
       if (due > now) return due;

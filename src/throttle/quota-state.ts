@@ -101,9 +101,53 @@ export interface MemoryQuotaStateOptions {
   slowStart?: boolean;
 }
 
-/** The single-process QuotaState. */
-export function createMemoryQuotaState(options: MemoryQuotaStateOptions): QuotaState {
-  const s: QuotaSnapshot = {
+/**
+ * The rules every QuotaState applies to its snapshot, as functions on it: the in-memory state is
+ * them alone, and a shared state's local mirror takes each step by them at once.
+ */
+export const quotaRules = {
+  grow(s: QuotaSnapshot, epoch: number, rate: number, slowStart: boolean): boolean {
+    if (epoch !== s.epoch) return false;
+    s.rate = rate;
+    s.slowStart = slowStart;
+    return true;
+  },
+  cut(s: QuotaSnapshot, epochAtSend: number, cut: Cut): boolean {
+    if (epochAtSend !== s.epoch || cut.at < s.settledUntil) return false;
+    s.rate = cut.rate;
+    s.knee = cut.knee;
+    s.cutAt = cut.at;
+    s.settledUntil = cut.settledUntil;
+    if (cut.limit !== undefined) s.limit = cut.limit;
+    s.slowStart = false;
+    s.epoch += 1;
+    s.cuts += 1;
+    return true;
+  },
+  seed(s: QuotaSnapshot, rate: number, knee: number, at: number): void {
+    s.rate = rate;
+    s.knee = knee;
+    s.cutAt = at;
+    s.slowStart = false;
+    s.epoch += 1;
+  },
+  pause(s: QuotaSnapshot, until: number, now: number): boolean {
+    if (until <= now || until <= s.pausedUntil) return false;
+    const started = s.pausedUntil === 0;
+    if (started) s.pausedAt = now;
+    s.pausedUntil = until;
+    return started;
+  },
+  resumeIfDue(s: QuotaSnapshot, now: number): boolean {
+    if (s.pausedUntil === 0 || now < s.pausedUntil) return false;
+    s.pausedUntil = 0;
+    return true;
+  },
+};
+
+/** The snapshot every QuotaState starts from. */
+export function initialQuotaSnapshot(options: MemoryQuotaStateOptions): QuotaSnapshot {
+  return {
     rate: options.initialRate,
     knee: options.initialRate,
     slowStart: options.slowStart ?? true,
@@ -115,46 +159,19 @@ export function createMemoryQuotaState(options: MemoryQuotaStateOptions): QuotaS
     pausedAt: 0,
     limit: undefined,
   };
+}
+
+/** The single-process QuotaState. */
+export function createMemoryQuotaState(options: MemoryQuotaStateOptions): QuotaState {
+  const s = initialQuotaSnapshot(options);
   let nextSlot = Number.NEGATIVE_INFINITY;
   return {
     read: () => s,
-    grow(epoch, rate, slowStart) {
-      if (epoch !== s.epoch) return false;
-      s.rate = rate;
-      s.slowStart = slowStart;
-      return true;
-    },
-    cut(epochAtSend, cut) {
-      if (epochAtSend !== s.epoch || cut.at < s.settledUntil) return false;
-      s.rate = cut.rate;
-      s.knee = cut.knee;
-      s.cutAt = cut.at;
-      s.settledUntil = cut.settledUntil;
-      if (cut.limit !== undefined) s.limit = cut.limit;
-      s.slowStart = false;
-      s.epoch += 1;
-      s.cuts += 1;
-      return true;
-    },
-    seed(rate, knee, at) {
-      s.rate = rate;
-      s.knee = knee;
-      s.cutAt = at;
-      s.slowStart = false;
-      s.epoch += 1;
-    },
-    pause(until, now) {
-      if (until <= now || until <= s.pausedUntil) return false;
-      const started = s.pausedUntil === 0;
-      if (started) s.pausedAt = now;
-      s.pausedUntil = until;
-      return started;
-    },
-    resumeIfDue(now) {
-      if (s.pausedUntil === 0 || now < s.pausedUntil) return false;
-      s.pausedUntil = 0;
-      return true;
-    },
+    grow: (epoch, rate, slowStart) => quotaRules.grow(s, epoch, rate, slowStart),
+    cut: (epochAtSend, cut) => quotaRules.cut(s, epochAtSend, cut),
+    seed: (rate, knee, at) => quotaRules.seed(s, rate, knee, at),
+    pause: (until, now) => quotaRules.pause(s, until, now),
+    resumeIfDue: (now) => quotaRules.resumeIfDue(s, now),
     takeSlot(now, intervalMs, toleranceMs) {
       const due = nextSlot;
       if (due > now) return due;

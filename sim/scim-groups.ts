@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { FilterSyntaxError, matchesFilter, parseScimFilter, type ScimFilter } from "./scim-filter.ts";
 import { ScimError } from "./scim-error.ts";
 import { PATCH_OP_SCHEMA } from "./scim-patch.ts";
+import { listPage, versionOf } from "./scim-users.ts";
 
 export const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 export interface ScimGroupMember {
   value: string;
@@ -76,21 +76,17 @@ export class ScimGroupStore {
         return key === "displayname" ? [g.displayName] : key === "id" ? [g.id] : [];
       }),
     );
-    const start = Math.max(1, startIndex);
-    const page = matches.slice(start - 1, start - 1 + Math.max(0, count));
-    return {
-      schemas: [LIST_RESPONSE_SCHEMA],
-      totalResults: matches.length,
-      startIndex: start,
-      itemsPerPage: page.length,
-      Resources: page,
-    };
+    return listPage(matches, startIndex, count);
   }
 
   patch(id: string, body: unknown, ifMatch: string | undefined): ScimGroup {
     const group = this.#byId.get(id);
     if (group === undefined) throw new ScimError(404, undefined, `Resource ${id} not found`);
-    if (ifMatch !== undefined && ifMatch.trim() !== "*" && version(ifMatch) !== version(group.meta.version)) {
+    if (
+      ifMatch !== undefined &&
+      ifMatch.trim() !== "*" &&
+      versionOf(ifMatch) !== versionOf(group.meta.version)
+    ) {
       throw new ScimError(
         400,
         "invalidVers",
@@ -112,7 +108,7 @@ export class ScimGroupStore {
     group.members = [...members.values()];
     group.meta = {
       ...group.meta,
-      version: `W/"${Number(version(group.meta.version)) + 1}"`,
+      version: `W/"${Number(versionOf(group.meta.version)) + 1}"`,
       lastModified: this.#time(),
     };
     return group;
@@ -147,8 +143,4 @@ export class ScimGroupStore {
   #time(): string {
     return new Date(this.now()).toISOString();
   }
-}
-
-function version(etag: string): string {
-  return etag.trim().replace(/^W\//, "").replace(/"/g, "");
 }

@@ -101,15 +101,7 @@ export class ScimUserStore {
       if (filter === undefined || matchesFilter(filter, (name) => filterValues(user, name), caseExact))
         matches.push(user);
     }
-    const start = Math.max(1, startIndex);
-    const page = matches.slice(start - 1, start - 1 + Math.max(0, count));
-    return {
-      schemas: [LIST_RESPONSE_SCHEMA],
-      totalResults: matches.length,
-      startIndex: start,
-      itemsPerPage: page.length,
-      Resources: page,
-    };
+    return listPage(matches, startIndex, count);
   }
 
   all(): IterableIterator<ScimUser> {
@@ -234,7 +226,20 @@ function emailsOf(user: ScimUser): Set<string> {
   return emails;
 }
 
-function versionOf(etag: string): string {
+/** One page of a SCIM list response (RFC 7644 §3.4.2.4); `startIndex` is 1-based. */
+export function listPage<T>(matches: readonly T[], startIndex: number, count: number) {
+  const start = Math.max(1, startIndex);
+  const page = matches.slice(start - 1, start - 1 + Math.max(0, count));
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA] as [typeof LIST_RESPONSE_SCHEMA],
+    totalResults: matches.length,
+    startIndex: start,
+    itemsPerPage: page.length,
+    Resources: page,
+  };
+}
+
+export function versionOf(etag: string): string {
   return etag.trim().replace(/^W\//, "").replace(/"/g, "");
 }
 

@@ -2,10 +2,9 @@ import type { Lane } from "../throttle/rate-controller.ts";
 import { PermanentError } from "../errors.ts";
 import { createGenesysCall, type GenesysCallOptions } from "./genesys-call.ts";
 import { createGenesysGroups, type GenesysGroups } from "./genesys-groups.ts";
-import { scimError, scimType, written, type Written } from "./scim-response.ts";
+import { scimError, sendPatch, written, type Written } from "./scim-response.ts";
 import {
   SCIM_LIST_RESPONSE,
-  SCIM_PATCH_OP,
   type ScimPatchOperation,
   type ScimUser,
   type ScimUserResource,
@@ -74,17 +73,8 @@ export function createGenesysClient(options: GenesysClientOptions): GenesysClien
       return version === undefined ? user : { ...user, meta: { ...user.meta, version } };
     },
     async patchUser(id, operations, ifMatch, lane) {
-      const res = await call(lane, {
-        method: "PATCH",
-        url: `${base}/${encodeURIComponent(id)}`,
-        body: JSON.stringify({ schemas: [SCIM_PATCH_OP], Operations: operations }),
-        ...(ifMatch === undefined ? {} : { headers: { "if-match": ifMatch } }),
-      });
-      if (res.status === 200) return written(res);
-      if (res.status === 204) return { id, version: res.headers["etag"] };
-      if (res.status === 404) return "not-found";
-      if (res.status === 400 && scimType(res) === "invalidVers") return "stale";
-      throw scimError(res, `updating user ${id}`);
+      const url = `${base}/${encodeURIComponent(id)}`;
+      return sendPatch((req) => call(lane, req), url, operations, ifMatch, `updating user ${id}`);
     },
     async deleteUser(id, lane) {
       const res = await call(lane, { method: "DELETE", url: `${base}/${encodeURIComponent(id)}` });

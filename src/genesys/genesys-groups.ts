@@ -1,8 +1,7 @@
 import type { Lane } from "../throttle/rate-controller.ts";
 import { scimString } from "./scim-filter-string.ts";
 import type { GenesysCall } from "./genesys-call.ts";
-import { scimError, scimType, written, type Written } from "./scim-response.ts";
-import { SCIM_PATCH_OP } from "./scim-user.ts";
+import { scimError, sendPatch, type Written } from "./scim-response.ts";
 
 /** A Genesys group as the bridge needs it: its member user ids and its version. */
 export interface GenesysGroup {
@@ -74,17 +73,9 @@ export function createGenesysGroups(call: GenesysCall, apiUrl: string): GenesysG
           : [{ op: "add", path: "members", value: change.add.map((value) => ({ value })) }]),
         ...change.remove.map((value) => ({ op: "remove", path: `members[value eq ${scimString(value)}]` })),
       ];
-      const res = await call(lane, {
-        method: "PATCH",
-        url: `${base}/${encodeURIComponent(id)}`,
-        body: JSON.stringify({ schemas: [SCIM_PATCH_OP], Operations: operations }),
-        ...(ifMatch === undefined ? {} : { headers: { "if-match": ifMatch } }),
-      });
-      if (res.status === 200) return written(res);
-      if (res.status === 204) return { id, version: res.headers["etag"] };
-      if (res.status === 404) return "not-found";
-      if (res.status === 400 && scimType(res) === "invalidVers") return "stale";
-      throw scimError(res, `changing the members of group ${id}`);
+      const url = `${base}/${encodeURIComponent(id)}`;
+      const what = `changing the members of group ${id}`;
+      return sendPatch((req) => call(lane, req), url, operations, ifMatch, what);
     },
   };
 }

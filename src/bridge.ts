@@ -207,6 +207,15 @@ function createWorkers(
     ...(options.dispatcherPollMs === undefined ? {} : { pollMs: options.dispatcherPollMs }),
     sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog, mapping: config.mapping, managers }),
   });
+  const groups = createGroupWorker({
+    ...parts,
+    config,
+    okta,
+    genesys,
+    users,
+    onUsersQueued: () => dispatcher.notify(),
+    tuning: options.groups,
+  });
   const localReconciler = createReconciler({
     store,
     okta,
@@ -217,18 +226,11 @@ function createWorkers(
     genesysController,
     mapping: config.mapping,
     dispatcher,
+    groups: config.groups,
+    onGroupsQueued: () => groups.dispatcher.notify(),
     ...options.reconcile,
   });
   const reconciler = redis ? exclusiveReconciler(localReconciler, redis.reconcileLock) : localReconciler;
-  const groups = createGroupWorker({
-    ...parts,
-    config,
-    okta,
-    genesys,
-    users,
-    onUsersQueued: () => dispatcher.notify(),
-    tuning: options.groups,
-  });
   return { dispatcher, reconciler, groups };
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, test } from "node:test";
+import { formatReport } from "../src/reconcile/reconcile-report.ts";
 import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
 import { person } from "./support/people.ts";
@@ -117,4 +118,41 @@ test("250 membership events for one group cost one membership PATCH", async () =
   assert.equal(stats.groupWrites, 1, "one PATCH for the whole burst");
   assert.equal(stats.writes, 0, "no user was written");
   assert.equal(okta.stats().userReads, 0, "membership is read by group, not user by user");
+});
+
+test("a reconcile compares the listed groups: a dry run reports the changes, a real run makes them", async () => {
+  h = await startHarness({ env, bridge: { groups: { settleMs: 0, pollMs: 20 } } });
+  const { okta, genesys } = h;
+  const users = [1, 2, 3].map((n) => okta.createUser(person(n)));
+  await h.deliver(users.flatMap((u) => u.events));
+  await h.settle();
+  const [u1, u2, u3] = users.map((u) => genesysIdOf(u.user.id));
+  const outsider = genesys.seedUser({ userName: "temp@example.com", displayName: "Temp", active: true });
+  genesys.seedGroup("Support", [outsider.id, u2 ?? ""]);
+  genesys.seedGroup("Sales");
+  okta.createGroup("Missing");
+  // Membership changed while no event reached the bridge.
+  okta.addToGroup(users[0]!.user.id, "Support");
+  okta.addToGroup(users[2]!.user.id, "Support");
+
+  const dry = await h.bridge.reconciler.run({ dryRun: true });
+  assert.deepEqual(
+    dry.groups.map((g) => [g.okta, g.state, g.add, g.remove, g.genesysOnly.length]),
+    [
+      ["Support", "differs", 2, 1, 1],
+      ["Okta Sales", "no-okta-group", 0, 0, 0],
+      ["Missing", "missing", 0, 0, 0],
+    ],
+  );
+  assert.match(formatReport(dry), /Support: add 2, remove 1; Genesys-only members kept: 1/);
+  assert.match(formatReport(dry), /Missing: no Genesys group named Missing/);
+  assert.deepEqual(
+    sorted(genesys.groupMembers("Support")),
+    sorted([outsider.id, u2 ?? ""]),
+    "a dry run writes nothing",
+  );
+
+  await h.bridge.reconciler.run();
+  await h.settle();
+  assert.deepEqual(sorted(genesys.groupMembers("Support")), sorted([outsider.id, u1 ?? "", u3 ?? ""]));
 });

@@ -17,6 +17,8 @@ export interface OktaClient {
     lane: Lane,
     options?: { deprovisioned?: boolean; pageSize?: number; from?: string },
   ): Promise<{ users: OktaUser[]; next: string | undefined }>;
+  /** The group with exactly this name (`search=profile.name eq`), or undefined. */
+  findGroup(name: string, lane: Lane): Promise<{ id: string } | undefined>;
   /** Every member of a group (`GET /api/v1/groups/{id}/users`, paged); undefined when the group is gone. */
   listGroupMembers(groupId: string, lane: Lane): Promise<OktaUser[] | undefined>;
 }
@@ -39,6 +41,14 @@ export function createOktaClient(options: OktaClientOptions): OktaClient {
     options.controller.run(lane, () => options.http.send({ method: "GET", url, headers }));
 
   return {
+    async findGroup(name, lane) {
+      const search = `profile.name eq "${name.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+      const res = await get(lane, `${options.orgUrl}/api/v1/groups?${new URLSearchParams({ search })}`);
+      if (res.status !== 200) throw oktaError(res.status, res.body, `looking up group ${name}`);
+      const groups = JSON.parse(res.body) as { id: string; profile?: { name?: string } }[];
+      const group = groups.find((g) => g.profile?.name === name);
+      return group === undefined ? undefined : { id: group.id };
+    },
     async listGroupMembers(groupId, lane) {
       const prefix = `${options.orgUrl}/api/v1/groups/${encodeURIComponent(groupId)}/users?`;
       const members: OktaUser[] = [];

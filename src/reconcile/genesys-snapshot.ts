@@ -41,6 +41,10 @@ export class GenesysSnapshot {
     return users.sort((a, b) => rank(a) - rank(b));
   }
 
+  byId(genesysId: string): SnapshotUser | undefined {
+    return this.#byId.get(genesysId);
+  }
+
   withUserName(userName: string): SnapshotUser | undefined {
     const id = this.#byUserName.get(userName.toLowerCase());
     return id === undefined ? undefined : this.#byId.get(id);

@@ -1,4 +1,5 @@
 import type { AttributeChange } from "./attribute-changes.ts";
+import type { GroupComparison } from "./compare-groups.ts";
 import type { PlannedChange, ReconcilePlan } from "./reconcile-plan.ts";
 import type { ReconcileSession } from "./reconcile-session.ts";
 
@@ -18,6 +19,8 @@ export interface ReconcileReport {
   genesysRequests: { listing: number; writes: number; total: number };
   /** Genesys 429s seen while the run went on (its own and anyone else's on the shared controller). */
   throttled: number;
+  /** SYNC_GROUPS groups: membership differences (queued for the group sync unless a dry run). */
+  groups: GroupComparison[];
 }
 
 /** The report of a session that has finished; `deadLetters` counts those since the run began. */
@@ -45,6 +48,7 @@ export function buildReport(s: ReconcileSession, finishedAt: number, deadLetters
       total: cp.usage.listingRequests + cp.usage.writes,
     },
     throttled: cp.usage.throttled,
+    groups: s.groups ?? [],
   };
 }
 
@@ -88,6 +92,9 @@ export function formatReport(report: ReconcileReport): string {
       );
     }
   }
+  if ((report.groups ?? []).length > 0) {
+    lines.push("", "Groups (SYNC_GROUPS):", ...report.groups.map(groupLine));
+  }
   lines.push(
     "",
     `Genesys requests      ${report.genesysRequests.total} (listing ${report.genesysRequests.listing}, writes ${report.genesysRequests.writes})`,
@@ -106,4 +113,15 @@ function describeChange(change: PlannedChange): string[] {
 function describeAttribute(change: AttributeChange): string {
   const show = (v: AttributeChange["okta"]) => (v === undefined ? "(none)" : JSON.stringify(v));
   return `      ${change.attribute}: ${show(change.genesys)} -> ${show(change.okta)}`;
+}
+
+/** "Support → Support: add 3, remove 1, 2 not in Genesys yet; Genesys-only members kept: 1" */
+function groupLine(g: GroupComparison): string {
+  const name = `  ${g.okta === g.genesys ? g.okta : `${g.okta} → ${g.genesys}`}`;
+  if (g.state === "missing") return `${name}: no Genesys group named ${g.genesys} (create it in Genesys)`;
+  if (g.state === "no-okta-group") return `${name}: no Okta group named ${g.okta}`;
+  const changes = g.state === "in-step" ? "in step" : `add ${g.add}, remove ${g.remove}`;
+  const waiting = g.notInGenesys > 0 ? `, ${g.notInGenesys} not in Genesys yet` : "";
+  const only = g.genesysOnly.length > 0 ? `; Genesys-only members kept: ${g.genesysOnly.length}` : "";
+  return `${name}: ${changes}${waiting}${only}`;
 }

@@ -1,4 +1,5 @@
 import type { Mapping } from "../sync/mapping.ts";
+import type { GroupComparison } from "./compare-groups.ts";
 import type { Clock } from "../clock.ts";
 import type { GenesysClient } from "../genesys/genesys-client.ts";
 import type { Logger } from "../log.ts";
@@ -27,6 +28,8 @@ export interface ReconcileSession {
   controllerThrottledAtStart: number;
   /** Bulk changes still queued, as last counted. */
   pending: number;
+  /** The listed groups as this session found them (looked at again when a run resumes). */
+  groups?: GroupComparison[];
   lastCount: number;
 }
 
@@ -46,6 +49,10 @@ export interface RunContext {
   maxPageAttempts: number;
   /** The attribute mapping the comparison uses (MAPPING_FILE, or the default). */
   mapping: Mapping;
+  /** SYNC_GROUPS: the groups compared after the users. */
+  groups: readonly { okta: string; genesys: string }[];
+  /** Groups were queued for a group sync. */
+  onGroupsQueued: () => void;
 }
 
 type UsageContext = Pick<RunContext, "store" | "clock" | "controllerThrottled">;

@@ -22,6 +22,10 @@ import {
 } from "./reconcile-session.ts";
 
 export interface ReconcilerOptions {
+  /** SYNC_GROUPS: compared after the users; a group that differs is queued for the group sync. */
+  groups?: readonly { okta: string; genesys: string }[];
+  /** Wakes the group dispatcher when groups were queued. */
+  onGroupsQueued?: () => void;
   /** The attribute mapping (MAPPING_FILE); default: the documented default mapping. */
   mapping?: Mapping;
   store: Store;
@@ -184,5 +188,7 @@ function runContext(options: ReconcilerOptions, clock: Clock): RunContext {
     oktaPageSize: options.oktaPageSize ?? 200,
     maxPageAttempts: options.maxPageAttempts ?? 8,
     mapping: options.mapping ?? DEFAULT_MAPPING,
+    groups: options.groups ?? [],
+    onGroupsQueued: options.onGroupsQueued ?? (() => undefined),
   };
 }

@@ -1,3 +1,4 @@
+import { compareGroups } from "./compare-groups.ts";
 import { compareOkta } from "./compare-okta.ts";
 import { listGenesys } from "./list-genesys.ts";
 import { buildReport, type ReconcileReport } from "./reconcile-report.ts";
@@ -32,6 +33,8 @@ export async function runSession(
   try {
     if (s.cp.phase === "genesys") await listGenesys(s, ctx, signal);
     if (s.cp.phase === "okta") await compareOkta(s, ctx, signal);
+    s.groups = await compareGroups(ctx, s.snapshot, s.dryRun);
+    if (!s.dryRun && s.groups.some((g) => g.state === "differs")) ctx.onGroupsQueued();
     if (!s.dryRun) await awaitApplied(s, ctx, options);
     refreshUsage(s, ctx);
     const deadLetters = s.dryRun ? 0 : (await store.stats()).deadLetters - s.cp.deadLettersAtStart;

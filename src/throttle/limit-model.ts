@@ -1,6 +1,7 @@
 import type { QuotaReading } from "./quota-headers.ts";
 import type { LearnedLimit, WindowShape } from "./quota-state.ts";
-import { QuotaWindow, type QuotaPlan } from "./quota-window.ts";
+import type { QuotaPlan } from "./quota-plan.ts";
+import { QuotaWindow } from "./quota-window.ts";
 import { TimeLog } from "./time-log.ts";
 
 /** Fewer accepted requests than this say too little about a limit to estimate it. */

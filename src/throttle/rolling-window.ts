@@ -1,4 +1,4 @@
-import type { QuotaPlan } from "./quota-window.ts";
+import type { QuotaPlan } from "./quota-plan.ts";
 import { TimeLog } from "./time-log.ts";
 
 /** Kept back for other consumers' requests that land between two of our readings. */

@@ -74,7 +74,8 @@ export interface Bridge {
 /**
  * Wires the bridge from its parts, in the order the data flows: upstreams, store, dispatcher (which
  * syncs users), reconciler, then the HTTP app in front and the server lifecycle around it. Every
- * collaborator can be handed in, so tests use real ones.
+ * collaborator can be handed in, so tests use real ones. Longer than most on purpose: it is the one
+ * place that shows the whole wiring, in order.
  */
 export function createBridge(options: BridgeOptions): Bridge {
   const { config } = options;

@@ -41,6 +41,7 @@ export interface RedisQuotaState extends QuotaState {
  * next step or poll, and of the cuts several replicas decide for one epoch only the first stands.
  * Times are the callers' clocks (epoch ms): replicas with NTP agree within milliseconds.
  * While Redis is away the mirror goes on alone, as one process would.
+ * One closure, longer than most, on purpose: every method reads and replaces the same mirror.
  */
 export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuotaState {
   const clock = options.clock ?? systemClock;

@@ -34,7 +34,11 @@ export interface GroupDispatcher {
   idle(): Promise<void>;
 }
 
-/** Pulls pending groups from the store and syncs each, one worker per group at a time (leases). */
+/**
+ * Pulls pending groups from the store and syncs each, one worker per group at a time (leases).
+ * One closure, longer than most, on purpose: the pump's flags, the active set, the timer and the idle waiters are
+ * shared by every method below; split apart they would travel as mutable state.
+ */
 export function createGroupDispatcher(options: GroupDispatcherOptions): GroupDispatcher {
   const { store, log, status, metrics } = options;
   const clock = options.clock ?? systemClock;

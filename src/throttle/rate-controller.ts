@@ -121,6 +121,7 @@ const INITIAL_LATENCY_MS = 250;
  *   429s reveal, its rate, burst and shape;
  * - growth-policy.ts: slow start per round of evidence, cuts, recovery and a convex probe;
  * - quota-state.ts: the state all of it shares, in memory or (for replicas) elsewhere.
+ * Longer than most on purpose: it only wires those parts around one shared state and pace.
  */
 export function createRateController(options: RateControllerOptions): RateController {
   const { upstream } = options;

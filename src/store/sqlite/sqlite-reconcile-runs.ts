@@ -16,6 +16,7 @@ interface RunRow {
   report: string | null;
 }
 
+/** One closure over the prepared statements that every method shares; hence a little over 80 lines. */
 export function createSqliteReconcileRuns(
   db: Database,
   now: () => number,

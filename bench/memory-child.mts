@@ -1,17 +1,26 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBridge } from "../src/bridge.ts";
-import { loadConfig } from "../src/config.ts";
-import { createLogger } from "../src/log.ts";
+import { pathToFileURL } from "node:url";
+import type * as BridgeModule from "../src/bridge.ts";
+import type * as ConfigModule from "../src/config.ts";
+import type * as LogModule from "../src/log.ts";
 
 /**
  * The bridge alone in its own process for memory.ts: the dispatcher is not started, so every user
  * delivered stays pending. Talks to its parent over IPC: "listening" with the hook URL, then a report
- * of the highest RSS sampled whenever asked. The hook secret comes as the first argument.
+ * of the peak RSS whenever asked. The hook secret comes as the first argument, the compiled bridge's
+ * directory (dist/) as the second: memory.ts compiles this file alone and runs it with plain node, so
+ * the process holds the built service as `npm start` runs it, not the TypeScript loader (~40 MB).
  */
 async function main() {
   const hookSecret = process.argv[2] ?? "bench-memory-hook-secret-0123456789";
+  const dist = process.argv[3];
+  if (dist === undefined) throw new Error("usage: memory-child.mjs <hook secret> <dist directory>");
+  const load = async <T,>(file: string) => (await import(pathToFileURL(join(dist, file)).href)) as T;
+  const { createBridge } = await load<typeof BridgeModule>("bridge.js");
+  const { loadConfig } = await load<typeof ConfigModule>("config.js");
+  const { createLogger } = await load<typeof LogModule>("log.js");
   const dataDir = mkdtempSync(join(tmpdir(), "bridge-memory-"));
   const config = loadConfig({
     OKTA_HOOK_SECRET: hookSecret,
@@ -43,7 +52,7 @@ async function main() {
     void (async () => {
       if (message.type === "report") {
         const usage = process.memoryUsage();
-        maxRss = Math.max(maxRss, usage.rss);
+        maxRss = Math.max(maxRss, usage.rss, peakRss());
         const stats = await bridge.store.stats();
         send({ type: "report", maxRss, rss: usage.rss, heapUsed: usage.heapUsed, pending: stats.pending });
       } else if (message.type === "stop") {
@@ -54,6 +63,16 @@ async function main() {
       }
     })();
   });
+}
+
+/** The kernel's high-water mark of the RSS (VmHWM), which no sampling interval can miss; 0 off Linux. */
+function peakRss(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 main().catch((error: unknown) => {

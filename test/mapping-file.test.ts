@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { ConfigError, configWarnings, loadConfig } from "../src/config.ts";
 import { SCIM_ENTERPRISE_USER, SCIM_GENESYS_USER } from "../src/genesys/scim-user.ts";
 import type { OktaUser } from "../src/okta/okta-user.ts";
 import { attributeChanges, ownedAttributes } from "../src/reconcile/attribute-changes.ts";
@@ -141,7 +141,7 @@ test("every problem in a mapping file is reported, each naming its entry", () =>
   );
 });
 
-test("a bad mapping file stops the process with a message naming the entry", async () => {
+test("a bad mapping file stops the process with a message naming the entry; SYNC_GROUPS is read with it", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mapping-file-"));
   try {
     const file = join(dir, "mapping.json");
@@ -161,6 +161,15 @@ test("a bad mapping file stops the process with a message naming the entry", asy
     assert.equal(code, 2);
     assert.match(stderr, /MAPPING_FILE .*mapping\.json/);
     assert.match(stderr, /attributes\.title\.transform/);
+
+    // Groups: SYNC_GROUPS lists Okta names; the file renames one, and naming an unlisted one is a warning.
+    writeFileSync(file, JSON.stringify({ groups: { "Okta Support": "Support", Unlisted: "Other" } }));
+    const config = loadConfig({ ...env, SYNC_GROUPS: " Okta Support ,Sales,Sales" });
+    assert.deepEqual(config.groups, [
+      { okta: "Okta Support", genesys: "Support" },
+      { okta: "Sales", genesys: "Sales" },
+    ]);
+    assert.ok(configWarnings(config).some((w) => /"Unlisted", which SYNC_GROUPS does not list/.test(w)));
 
     writeFileSync(file, "{ not json");
     assert.throws(

@@ -13,6 +13,8 @@ export interface BridgeProcess {
   metrics(): Promise<string>;
   /** SIGTERM, as an orchestrator stops it; resolves once it exited. */
   stop(): Promise<void>;
+  /** SIGKILL, a crash: nothing is handed back; resolves once it exited. */
+  kill(): Promise<void>;
 }
 
 /** `npm run build`, once per benchmark: the runs start the compiled service, as `npm start` does. */
@@ -57,6 +59,11 @@ export async function startBridgeProcess(
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+      log.end();
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
       log.end();
     },

@@ -10,7 +10,7 @@ import { measureRun, rampDiagnostics, watchBound, type RunResult } from "./run-r
 import { idealMs, type Scenario } from "./scenarios.ts";
 import { applyCreates, applyUpdates, requiredWrites, type Workload } from "./workload.ts";
 
-const HOOK_SECRET = "bench-hook-secret-0123456789abcdef";
+export const HOOK_SECRET = "bench-hook-secret-0123456789abcdef";
 /** Okta batches events that happen close together; 200 per POST is in the range it sends. */
 export const HOOK_BATCH = 200;
 /** Single events delivered to an idle bridge, one at a time, to time event → Genesys write. */
@@ -125,7 +125,7 @@ export async function runBridge(
 }
 
 /** Only documented variables, and none of the tuning ones: the defaults are what is measured. */
-function bridgeEnvironment(env: BenchEnv, dataDir: string): Record<string, string> {
+export function bridgeEnvironment(env: BenchEnv, dataDir: string): Record<string, string> {
   return {
     OKTA_HOOK_SECRET: HOOK_SECRET,
     OKTA_ORG_URL: env.okta.url,

@@ -16,6 +16,8 @@ export interface IngestOptions {
   store?: IngestStoreKind;
   /** Required for `redis`; each run uses its own key prefix. */
   redisUrl?: string;
+  /** The run's key prefix (default a random one), so that a caller can remove its keys after. */
+  redisPrefix?: string;
   senders?: number;
   eventsPerDelivery?: number;
   /** Timed deliveries, after a warm-up that is not counted. */
@@ -91,7 +93,10 @@ export async function runIngestBench(options: IngestOptions = {}): Promise<Inges
     DATA_DIR: dataDir,
     ...options.bridgeEnv,
     ...(kind === "redis"
-      ? { REDIS_URL: options.redisUrl ?? "", REDIS_PREFIX: `bench-ingest-${randomUUID()}:` }
+      ? {
+          REDIS_URL: options.redisUrl ?? "",
+          REDIS_PREFIX: options.redisPrefix ?? `bench-ingest-${randomUUID()}:`,
+        }
       : {}),
   });
   const hookUrl = `${bridge.url}/okta/events`;

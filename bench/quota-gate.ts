@@ -19,6 +19,8 @@ export interface QuotaGateOptions {
 export interface QuotaGateStats {
   /** API requests (the token endpoint not counted). */
   requests: number;
+  /** performance.now() of each API request, admitted or not: the rate the contender asked for. */
+  requested: number[];
   throttled: number;
   /** performance.now() of each admitted API request. */
   admitted: number[];
@@ -49,6 +51,7 @@ const HOP_HEADERS = new Set([
 export async function startQuotaGate(o: QuotaGateOptions): Promise<QuotaGate> {
   const stats: QuotaGateStats = {
     requests: 0,
+    requested: [],
     throttled: 0,
     admitted: [],
     writes: [],
@@ -62,6 +65,7 @@ export async function startQuotaGate(o: QuotaGateOptions): Promise<QuotaGate> {
     let headers: Record<string, string> = {};
     if (api) {
       stats.requests += 1;
+      stats.requested.push(performance.now());
       const d = o.shape.take(Date.now());
       headers = o.headers ? rateLimitHeaders(d.described) : {};
       if (!d.allowed) {

@@ -20,6 +20,8 @@ export interface ReportInput {
   boundFactor: number;
   memory: MemoryResult | undefined;
   reconcile: string | undefined;
+  replicas?: string | undefined;
+  ingest?: string | undefined;
   controllerAlone?: string | undefined;
 }
 
@@ -50,6 +52,8 @@ export function renderReport(input: ReportInput): string {
       ? `## Memory: ${input.memory.users.toLocaleString("en")} pending users\n\n${memoryTable(input.memory)}\n`
       : "",
     input.reconcile ? `## Reconcile\n\n${input.reconcile}\n` : "",
+    input.replicas ? `## Several replicas on Redis\n\n${input.replicas}\n` : "",
+    input.ingest ? `## Hook intake (ingest)\n\n${input.ingest}\n` : "",
   ].join("\n");
 }
 

@@ -9,6 +9,7 @@ import { controllerAloneTable, runControllerAlone } from "./controller-alone.ts"
 import { runBridge, type RunOptions } from "./bridge-run.ts";
 import { runMemoryBench, type MemoryResult } from "./memory.ts";
 import { runReconcileRow } from "./reconcile-row.ts";
+import { runIngestRows, runReplicaRows } from "./replicas-row.ts";
 import { controllerVersion, machine, renderReport } from "./report.ts";
 import type { RunResult } from "./run-result.ts";
 import { scenarios } from "./scenarios.ts";
@@ -16,7 +17,8 @@ import { figures } from "./table.ts";
 import { buildWorkload, FULL_WORKLOAD, QUICK_WORKLOAD } from "./workload.ts";
 
 const USAGE = `npm run bench -- [options]
-  --only <names>        comma-separated scenarios, "controller", "memory" or "reconcile" (default: all)
+  --only <names>        comma-separated scenarios, "controller", "memory", "reconcile", "replicas"
+                        (1-3 replicas on Redis at 127.0.0.1:6379) or "ingest" (default: all)
   --contenders <names>  comma-separated: bridge, forum, parallel, fixed, aws (default: all)
   --quick               a smaller workload (400 users, 1,000 updates over 200) and a 10k-user memory run
   --bound <factor>      a run is stopped once it cannot finish within factor × ideal (default 2)
@@ -53,7 +55,8 @@ async function main() {
   const only = values.only?.split(",").map((s) => s.trim());
   const unknown = only?.filter(
     (name) =>
-      name !== "memory" && name !== "reconcile" && name !== "controller" && !all.some((s) => s.name === name),
+      !["memory", "reconcile", "controller", "replicas", "ingest"].includes(name) &&
+      !all.some((s) => s.name === name),
   );
   if (unknown?.length) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; see --list`);
   const picked = only === undefined ? all : all.filter((s) => only.includes(s.name));
@@ -72,7 +75,8 @@ async function main() {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s`;
   console.log(`${machine()} · ${controllerVersion()}`);
-  if (contenders.includes("bridge") && picked.length > 0) await buildBridge();
+  const section = (name: string) => only === undefined || only.includes(name);
+  if ((contenders.includes("bridge") && picked.length > 0) || section("replicas")) await buildBridge();
   const results: RunResult[] = [];
   let prepared: BaselineWorkload | undefined;
   // On a shared machine someone else's test run skews a makespan: wait for quiet before each run,
@@ -148,6 +152,18 @@ async function main() {
     reconcile = await runReconcileRow({ quick: values.quick });
   }
 
+  const log = (line: string) => console.log(`[${elapsed()}] ${line}`);
+  let replicas: string | undefined;
+  if (section("replicas")) {
+    console.log(`[${elapsed()}] replicas on Redis…`);
+    replicas = await runReplicaRows(workload, { ...options, log });
+  }
+  let ingest: string | undefined;
+  if (section("ingest")) {
+    console.log(`[${elapsed()}] ingest at 10,000 events/s, SQLite and Redis…`);
+    ingest = await runIngestRows({ quick: values.quick, log });
+  }
+
   const report = renderReport({
     wallMs: performance.now() - started,
     args: process.argv.slice(2),
@@ -157,6 +173,8 @@ async function main() {
     boundFactor: options.boundFactor,
     memory,
     reconcile,
+    replicas,
+    ingest,
     controllerAlone,
   });
   writeFileSync(join(resultsDir, "latest.md"), report);

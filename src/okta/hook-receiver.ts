@@ -5,7 +5,7 @@ import type { Metrics } from "../metrics.ts";
 import type { EventInbox } from "../store/event-inbox.ts";
 import { describeEnvelopeError, envelopeSchema } from "./event-hook-envelope.ts";
 import { createSecretCheck } from "./hook-auth.ts";
-import { toInboxEvents } from "./inbox-events.ts";
+import { toInboxEvents, type ReadDelivery } from "./inbox-events.ts";
 
 export interface HookReceiverOptions {
   secret: string;
@@ -87,16 +87,15 @@ export function createHookReceiver(options: HookReceiverOptions): Router {
     requireSecretAndJson(options.header, createSecretCheck(options.secret), answer),
     parseJson,
     async (req: Request, res: Response) => {
-      const parsed = envelopeSchema.safeParse(req.body);
-      if (!parsed.success) {
-        answer(res, 400, { error: "invalid_envelope", message: describeEnvelopeError(parsed.error) });
-        return;
-      }
-      const deliveryId = parsed.data.eventId ?? randomUUID();
-      const delivery = toInboxEvents(parsed.data.data.events, "live", options.syncedGroups);
+      const read = readDelivery(req.body, options.syncedGroups);
       // The full events (kilobytes each) are not needed past this point: let them go before waiting
       // for the commit, so a burst of deliveries holds their small inbox events only.
       req.body = undefined;
+      if ("invalid" in read) {
+        answer(res, 400, { error: "invalid_envelope", message: read.invalid });
+        return;
+      }
+      const { deliveryId, delivery } = read;
       const eventTypes = countByType(delivery.events);
       let counted = {
         ...NOTHING_COUNTED,
@@ -176,6 +175,21 @@ function requireSecretAndJson(
     }
     next();
   };
+}
+
+/**
+ * The delivery's inbox events, read in a function of its own: the parsed envelope (every event in
+ * full) is then garbage before the handler awaits the commit, not a local the suspended handler
+ * keeps alive until it answers.
+ */
+function readDelivery(
+  body: unknown,
+  syncedGroups: ReadonlySet<string> | undefined,
+): { invalid: string } | { deliveryId: string; delivery: ReadDelivery } {
+  const parsed = envelopeSchema.safeParse(body);
+  if (!parsed.success) return { invalid: describeEnvelopeError(parsed.error) };
+  const deliveryId = parsed.data.eventId ?? randomUUID();
+  return { deliveryId, delivery: toInboxEvents(parsed.data.data.events, "live", syncedGroups) };
 }
 
 function countByType(events: readonly { eventType: string }[]): Map<string, number> {

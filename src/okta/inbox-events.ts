@@ -28,17 +28,24 @@ export function toInboxEvents(
     const oktaUserId = event.target?.find((t) => t.type === "User")?.id;
     const action = actionFor(event.eventType);
     const succeeded = (event.outcome?.result ?? "SUCCESS") === "SUCCESS";
-    const base = { uuid: event.uuid, eventType: event.eventType, published: event.published };
+    const { uuid, eventType } = event;
     const group = succeeded ? syncedGroupOf(event, syncedGroups) : undefined;
-    if (group) return { ...base, change: undefined, group };
+    // One object per event, built in place: a hundred thousand events a minute make every extra
+    // intermediate object count.
+    if (group) return { uuid, eventType, published: event.published, change: undefined, group };
     if (!action || !oktaUserId || !succeeded) {
       ignored++;
-      return { ...base, change: undefined };
+      return { uuid, eventType, published: event.published, change: undefined };
     }
     users.add(oktaUserId);
     const published = new Date(event.published).toISOString();
-    const created = event.eventType === "user.lifecycle.create";
-    return { ...base, change: { oktaUserId, action, lane, published, created } };
+    const created = eventType === "user.lifecycle.create";
+    return {
+      uuid,
+      eventType,
+      published: event.published,
+      change: { oktaUserId, action, lane, published, created },
+    };
   });
   return { events: inbox, ignored, users: users.size };
 }

@@ -172,18 +172,21 @@ function option(name: string): number | undefined {
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
+/** The group figures as the report's lines (the CLI below prints the same). */
+export function describeGroupBench(f: GroupBenchFigures): string {
+  return `${f.events} membership events over ${f.groups} groups and ${f.users} users
+  Genesys group requests   ${f.genesysGroupRequests} (${f.groupPatches} PATCHes) for ${f.groupsChanged} groups changed (${f.requestsPerChangedGroup.toFixed(2)} per group; the least is 2: find + PATCH)
+  makespan                 ${f.makespanSeconds.toFixed(2)} s vs ideal ${f.idealSeconds.toFixed(2)} s (x${f.makespanOverIdeal.toFixed(2)}; ideal = ${f.deliveredSeconds.toFixed(2)} s of deliveries + 2 requests per group at the quota; the bridge lets a burst settle 1 s)
+  429s                     ${f.throttled}
+  Okta group reads         ${f.oktaGroupReads}
+  Genesys matches Okta     ${f.inStep ? "yes" : "NO"}`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const opts: { events?: number; groups?: number; users?: number } = {};
   const [events, groups, users] = [option("events"), option("groups"), option("users")];
   if (events !== undefined) opts.events = events;
   if (groups !== undefined) opts.groups = groups;
   if (users !== undefined) opts.users = users;
-  const f = await runGroupBench(opts);
-  console.log(`
-Group benchmark: ${f.events} membership events over ${f.groups} groups and ${f.users} users
-  Genesys group requests   ${f.genesysGroupRequests} (${f.groupPatches} PATCHes) for ${f.groupsChanged} groups changed (${f.requestsPerChangedGroup.toFixed(2)} per group; the least is 2: find + PATCH)
-  makespan                 ${f.makespanSeconds.toFixed(2)} s vs ideal ${f.idealSeconds.toFixed(2)} s (x${f.makespanOverIdeal.toFixed(2)}; ideal = ${f.deliveredSeconds.toFixed(2)} s of deliveries + 2 requests per group at the quota; the bridge lets a burst settle 1 s)
-  429s                     ${f.throttled}
-  Okta group reads         ${f.oktaGroupReads}
-  Genesys matches Okta     ${f.inStep ? "yes" : "NO"}`);
+  console.log(`\nGroup benchmark: ${describeGroupBench(await runGroupBench(opts))}`);
 }

@@ -20,6 +20,7 @@ export interface ReportInput {
   boundFactor: number;
   memory: MemoryResult | undefined;
   reconcile: string | undefined;
+  groups?: string | undefined;
   replicas?: string | undefined;
   ingest?: string | undefined;
   controllerAlone?: string | undefined;
@@ -52,6 +53,7 @@ export function renderReport(input: ReportInput): string {
       ? `## Memory: ${input.memory.users.toLocaleString("en")} pending users\n\n${memoryTable(input.memory)}\n`
       : "",
     input.reconcile ? `## Reconcile\n\n${input.reconcile}\n` : "",
+    input.groups ? `## Groups\n\n${input.groups}\n` : "",
     input.replicas ? `## Several replicas on Redis\n\n${input.replicas}\n` : "",
     input.ingest ? `## Hook intake (ingest)\n\n${input.ingest}\n` : "",
   ].join("\n");

@@ -7,6 +7,7 @@ import { waitForQuiet, watchOtherLoad } from "./cpu-load.ts";
 import { buildBridge } from "./bridge-process.ts";
 import { controllerAloneTable, runControllerAlone } from "./controller-alone.ts";
 import { runBridge, type RunOptions } from "./bridge-run.ts";
+import { describeGroupBench, runGroupBench } from "./groups.ts";
 import { runMemoryBench, type MemoryResult } from "./memory.ts";
 import { runReconcileRow } from "./reconcile-row.ts";
 import { runIngestRows, runReplicaRows } from "./replicas-row.ts";
@@ -17,7 +18,7 @@ import { figures } from "./table.ts";
 import { buildWorkload, FULL_WORKLOAD, QUICK_WORKLOAD } from "./workload.ts";
 
 const USAGE = `npm run bench -- [options]
-  --only <names>        comma-separated scenarios, "controller", "memory", "reconcile", "replicas"
+  --only <names>        comma-separated scenarios, "controller", "memory", "reconcile", "groups", "replicas"
                         (1-3 replicas on Redis at 127.0.0.1:6379) or "ingest" (default: all)
   --contenders <names>  comma-separated: bridge, forum, parallel, fixed, aws (default: all)
   --quick               a smaller workload (400 users, 1,000 updates over 200) and a 10k-user memory run
@@ -55,7 +56,7 @@ async function main() {
   const only = values.only?.split(",").map((s) => s.trim());
   const unknown = only?.filter(
     (name) =>
-      !["memory", "reconcile", "controller", "replicas", "ingest"].includes(name) &&
+      !["memory", "reconcile", "groups", "controller", "replicas", "ingest"].includes(name) &&
       !all.some((s) => s.name === name),
   );
   if (unknown?.length) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; see --list`);
@@ -151,6 +152,11 @@ async function main() {
     console.log(`[${elapsed()}] reconcile…`);
     reconcile = await runReconcileRow({ quick: values.quick });
   }
+  let groups: string | undefined;
+  if (section("groups")) {
+    console.log(`[${elapsed()}] groups…`);
+    groups = "```\n" + describeGroupBench(await runGroupBench()) + "\n```";
+  }
 
   const log = (line: string) => console.log(`[${elapsed()}] ${line}`);
   let replicas: string | undefined;
@@ -173,6 +179,7 @@ async function main() {
     boundFactor: options.boundFactor,
     memory,
     reconcile,
+    groups,
     replicas,
     ingest,
     controllerAlone,

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ShuttingDownError, ThrottledError, UpstreamUnavailableError } from "../src/errors.ts";
 import { createLogger } from "../src/log.ts";
+import type { Lane } from "../src/lane.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { createManualClock, type ManualClock } from "./support/manual-clock.ts";
 import {
   createRateController,
-  type Lane,
   type RateController,
   type RateControllerOptions,
 } from "../src/throttle/rate-controller.ts";

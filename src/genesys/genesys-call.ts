@@ -1,5 +1,6 @@
 import type { UpstreamHttp, UpstreamRequest } from "../http/upstream-http.ts";
-import type { Lane, RateController } from "../throttle/rate-controller.ts";
+import type { Lane } from "../lane.ts";
+import type { RateController } from "../throttle/rate-controller.ts";
 import type { UpstreamResponse } from "../upstream-response.ts";
 import { UpstreamUnavailableError } from "../errors.ts";
 import type { GenesysToken } from "./genesys-token.ts";

@@ -1,4 +1,4 @@
-import type { Lane } from "../throttle/rate-controller.ts";
+import type { Lane } from "../lane.ts";
 import { PermanentError } from "../errors.ts";
 import { createGenesysCall, type GenesysCallOptions } from "./genesys-call.ts";
 import { createGenesysGroups, type GenesysGroups } from "./genesys-groups.ts";

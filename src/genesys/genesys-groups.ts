@@ -1,4 +1,4 @@
-import type { Lane } from "../throttle/rate-controller.ts";
+import type { Lane } from "../lane.ts";
 import { scimString } from "./scim-filter-string.ts";
 import type { GenesysCall } from "./genesys-call.ts";
 import { scimError, sendPatch, type Written } from "./scim-response.ts";

@@ -1,6 +1,6 @@
 import type { InboxEvent } from "../store/event-inbox.ts";
 import type { GroupChange } from "../store/group-queue.ts";
-import type { Lane } from "../store/user-change.ts";
+import type { Lane } from "../lane.ts";
 import { actionFor } from "./event-actions.ts";
 import type { OktaEvent } from "./event-hook-envelope.ts";
 

@@ -5,7 +5,7 @@ import type { ReconcileRuns } from "./reconcile-runs.ts";
 import type { UserRecords } from "./user-records.ts";
 import type { WorkQueue } from "./work-queue.ts";
 
-export type { Lane, PendingAction, UserChange } from "./user-change.ts";
+export type { PendingAction, UserChange } from "./user-change.ts";
 export type { AcceptResult, EventInbox, InboxDelivery, InboxEvent } from "./event-inbox.ts";
 export type { ClaimRequest, Lease, LeaseOutcome, PendingWork, WorkQueue } from "./work-queue.ts";
 export type { UserRecord, UserRecords } from "./user-records.ts";

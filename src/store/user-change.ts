@@ -1,7 +1,5 @@
 import type { Lane } from "../lane.ts";
 
-export type { Lane };
-
 /** What must happen to a user: bring Genesys to Okta's current state, or delete the Genesys user. */
 export type PendingAction = "sync" | "delete";
 

@@ -1,4 +1,5 @@
-import type { Lane, PendingAction, UserChange } from "./user-change.ts";
+import type { Lane } from "../lane.ts";
+import type { PendingAction, UserChange } from "./user-change.ts";
 
 /**
  * The right to work on one user until `expiresAt`. `token` is a fencing token: it grows with every

@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { GenesysClient } from "../genesys/genesys-client.ts";
 import { scimString } from "../genesys/genesys-client.ts";
-import type { Lane } from "../store/store.ts";
+import type { Lane } from "../lane.ts";
 import type { ManagerReference } from "./scim-mapping.ts";
 import type { UserDirectory } from "./user-directory.ts";
 

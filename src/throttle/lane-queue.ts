@@ -1,7 +1,5 @@
 import type { Lane } from "../lane.ts";
 
-export type { Lane };
-
 /**
  * Waiting requests in two FIFO lanes. Live Okta events always go before bulk reconcile work, so a
  * nightly full sync never delays a user change someone just made. A request that was already let

@@ -15,8 +15,6 @@ import { PauseGate } from "./pause-gate.ts";
 import { sendWithRetries } from "./send-with-retries.ts";
 import { createMemoryQuotaState, type QuotaState, type WindowShape } from "./quota-state.ts";
 
-export type { Lane };
-
 export interface RateControllerOptions {
   /** Label for logs and metrics. */
   upstream: Upstream;

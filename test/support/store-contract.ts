@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import type {
-  InboxEvent,
-  Lane,
-  PendingAction,
-  PendingWork,
-  Store,
-  UserChange,
-} from "../../src/store/store.ts";
+import type { Lane } from "../../src/lane.ts";
+import type { InboxEvent, PendingAction, PendingWork, Store, UserChange } from "../../src/store/store.ts";
 
 /** Builds a fresh, empty store that reads time from `clock` (a temp SQLite dir, a unique Redis prefix). */
 export type MakeStore = (options: { clock: () => number }) => Promise<Store>;

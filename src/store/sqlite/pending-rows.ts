@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { coalesceChanges, foldChange, type PendingChange } from "../coalescer.ts";
-import type { Lane, PendingAction, UserChange } from "../user-change.ts";
+import type { Lane } from "../../lane.ts";
+import type { PendingAction, UserChange } from "../user-change.ts";
 import type { ReserveNumbers } from "./counters.ts";
 
 export const LANE_ORDER: Record<Lane, number> = { live: 0, bulk: 1 };

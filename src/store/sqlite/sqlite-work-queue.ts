@@ -1,5 +1,6 @@
 import type { Database } from "better-sqlite3";
-import type { Lane, PendingAction, UserChange } from "../user-change.ts";
+import type { Lane } from "../../lane.ts";
+import type { PendingAction, UserChange } from "../user-change.ts";
 import type { PendingWork, WorkQueue } from "../work-queue.ts";
 import type { ReserveNumbers } from "./counters.ts";
 import { LANE_ORDER, laneOf } from "./pending-rows.ts";

@@ -75,7 +75,9 @@ export function createBridge(options: BridgeOptions): Bridge {
   // REDIS_URL: several replicas share one store (and one reconcile at a time); otherwise SQLite.
   const redis = config.redis && openRedisBackend({ ...config.redis, log, clock });
   const store =
-    options.store ?? redis?.store ?? openSqliteStore({ dataDir: config.dataDir, clock: () => clock.now() });
+    options.store ??
+    redis?.store ??
+    openSqliteStore({ dataDir: config.dataDir, clock: () => clock.now(), log });
   const upstreams = createUpstreams({
     config,
     clock,

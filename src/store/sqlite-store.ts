@@ -10,33 +10,39 @@ import { createSqliteReconcileRuns } from "./sqlite/sqlite-reconcile-runs.ts";
 import { migrate } from "./sqlite/sqlite-schema.ts";
 import { createSqliteUserRecords } from "./sqlite/sqlite-user-records.ts";
 import { createSqliteWorkQueue } from "./sqlite/sqlite-work-queue.ts";
+import type { Logger } from "../log.ts";
+import { startCheckpointer } from "./sqlite/checkpointer.ts";
+import { openWalSync } from "./sqlite/wal-sync.ts";
 import type { Store } from "./store.ts";
 
 export interface SqliteStoreOptions {
   dataDir: string;
   /** Lease expiry, backoff and enqueue times are read from it. */
   clock?: () => number;
+  /** Told when the checkpoint thread fails (the store then checkpoints on its own connection). */
+  log?: Logger;
 }
 
 /**
- * The embedded store: one SQLite file in DATA_DIR, WAL mode. A delivery acknowledged to Okta is
- * committed with synchronous=FULL, so it survives a crash or a power cut; bookkeeping commits skip the
- * fsync (see durably.ts for why that loses nothing acknowledged). Leases are left as they are at
- * open: one held by a crashed predecessor simply expires.
+ * The embedded store: one SQLite file in DATA_DIR, WAL mode. A delivery is acknowledged to Okta only
+ * once its commit is synced to disk (wal-sync.ts, off the event loop), so it survives a crash or a
+ * power cut; bookkeeping commits skip the sync (see durably.ts for why that loses nothing
+ * acknowledged), and checkpoints run on a thread of their own (checkpointer.ts). Leases are left as
+ * they are at open: one held by a crashed predecessor simply expires.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const now = options.clock ?? Date.now;
   mkdirSync(options.dataDir, { recursive: true });
-  const db = new Database(join(options.dataDir, "bridge.db"));
+  const dbPath = join(options.dataDir, "bridge.db");
+  const db = new Database(dbPath);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
-  // A checkpoint copies each page once however often the log rewrote it, and it fsyncs. The hook's
-  // hot pages (the pending rows, the index ends) are rewritten by every commit, so checkpointing
-  // every 8,000 pages (32 MB of log) rather than SQLite's 1,000 cut the bridge's CPU per ingested
-  // event by about a fifth in bench/ingest.ts.
-  db.pragma("wal_autocheckpoint = 8000");
   migrate(db);
+  const walSync = openWalSync(`${dbPath}-wal`);
+  const checkpointer = startCheckpointer(db, dbPath, (error) =>
+    options.log?.warn({ err: error }, "the sqlite checkpoint thread stopped; checkpointing inline"),
+  );
 
   const reserve = createCounters(db);
   const foldIntoPending = createPendingWriter(db, reserve);
@@ -47,7 +53,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const probe = db.prepare("UPDATE counters SET value = value WHERE name = 'seq'");
 
   return {
-    ...createSqliteInbox(db, now, foldIntoPending, foldGroups),
+    ...createSqliteInbox(db, now, walSync, foldIntoPending, foldGroups),
     ...createSqliteGroupQueue(db, now, reserve),
     ...createSqliteWorkQueue(db, now, reserve, foldIntoPending),
     getUser: users.getUser,
@@ -72,6 +78,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       }
     },
     async close() {
+      // The checkpoint thread's connection closes first: the last one to close checkpoints and
+      // removes the WAL, whose file the sync holds open until then.
+      await checkpointer.stop();
+      await walSync.close();
       if (db.open) db.close();
     },
   };

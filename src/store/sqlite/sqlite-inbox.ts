@@ -1,22 +1,23 @@
 import type { Database } from "better-sqlite3";
 import type { AcceptResult, EventInbox, InboxDelivery } from "../event-inbox.ts";
 import { createGroupCommit } from "../group-commit.ts";
-import { durably } from "./durably.ts";
 import type { GroupChange } from "../group-queue.ts";
 import type { UserChange } from "../user-change.ts";
+import type { WalSync } from "./wal-sync.ts";
 
 /** How long event uuids are kept for deduplication: Okta retries within seconds, deliveries may lag hours. */
 const EVENT_RETENTION_MS = 3 * 24 * 3600_000;
 
 /**
  * The inbox on SQLite. Deliveries that arrive while a commit is under way share the next transaction
- * (group commit): each durable commit costs an fsync (about 6 ms here, with the event loop blocked),
- * and one fsync for sixteen deliveries is what lets the hook take thousands of events a second. Each
- * delivery is answered only after the commit that holds it.
+ * (group commit), and each is answered only after a sync of the WAL that began after its commit
+ * (wal-sync.ts): the sync runs off the event loop, so the hook goes on reading requests meanwhile,
+ * and one sync serves every delivery committed before it started.
  */
 export function createSqliteInbox(
   db: Database,
   now: () => number,
+  walSync: WalSync,
   foldIntoPending: (changes: Iterable<UserChange>, at: number) => void,
   foldGroups: (changes: Iterable<GroupChange>, at: number) => void = () => undefined,
 ): EventInbox {
@@ -59,5 +60,18 @@ export function createSqliteInbox(
     return results;
   });
 
-  return { accept: createGroupCommit(durably(db, commitTx)) };
+  const commitDeliveries = createGroupCommit((batch: readonly InboxDelivery[]) => {
+    const results = commitTx(batch);
+    const synced = walSync.afterCommit();
+    // Every caller awaits it below; this only keeps a failure that comes first from counting as unhandled.
+    synced.catch(() => undefined);
+    return results.map((result) => ({ result, synced }));
+  });
+  return {
+    async accept(delivery) {
+      const { result, synced } = await commitDeliveries(delivery);
+      await synced;
+      return result;
+    },
+  };
 }

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import Database from "better-sqlite3";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { openSqliteStore } from "../src/store/sqlite-store.ts";
 import { event, runStoreContract } from "./support/store-contract.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const dirs: string[] = [];
 after(() => {
@@ -47,5 +49,56 @@ test("SQLite: reopening the file keeps leases, and tokens and order go on from t
     );
   } finally {
     await second.close();
+  }
+});
+
+test("SQLite: a file whose events are keyed by uuid alone is rekeyed at open, and still deduplicates", async () => {
+  const dataDir = tempDir();
+  const old = new Database(join(dataDir, "bridge.db"));
+  old.exec(`CREATE TABLE events (
+      uuid TEXT PRIMARY KEY, delivery_id TEXT NOT NULL, event_type TEXT NOT NULL, okta_user_id TEXT,
+      published TEXT NOT NULL, received_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX events_received ON events (received_at);`);
+  const seen = event("00uA", { uuid: "evt-before-the-upgrade" });
+  old
+    .prepare("INSERT INTO events VALUES (?, 'd0', ?, '00uA', ?, 1000)")
+    .run(seen.uuid, seen.eventType, seen.published);
+  old.close();
+
+  const store = openSqliteStore({ dataDir, clock: () => 2_000 });
+  try {
+    const again = await store.accept({ id: "d1", events: [seen, event("00uB")] });
+    assert.deepEqual(
+      again,
+      { stored: 1, queued: 1, duplicates: 1 },
+      "the event stored before is a duplicate",
+    );
+    const db = new Database(join(dataDir, "bridge.db"), { readonly: true });
+    const key = db.prepare("SELECT name FROM pragma_table_info('events') WHERE pk > 0 ORDER BY pk").pluck();
+    assert.deepEqual(key.all(), ["published", "uuid"]);
+    db.close();
+  } finally {
+    await store.close();
+  }
+});
+
+test("SQLite: the WAL is checkpointed into the database file while the bridge writes", async () => {
+  const dataDir = tempDir();
+  const store = openSqliteStore({ dataDir });
+  try {
+    const file = join(dataDir, "bridge.db");
+    const before = statSync(file).size;
+    for (let d = 0; d < 20; d++) {
+      await store.accept({
+        id: `d${d}`,
+        events: Array.from({ length: 100 }, (_, i) => event(`00u${d}-${i}`)),
+      });
+    }
+    // The connection itself checkpoints only past 64 MB of WAL: the file grows by the other thread.
+    await waitFor(() => statSync(file).size > before, "a checkpoint into bridge.db");
+    const stats = await store.stats();
+    assert.equal(stats.pending, 2_000);
+  } finally {
+    await store.close();
   }
 });

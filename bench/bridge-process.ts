@@ -9,6 +9,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** The bridge as its users run it: `node dist/main.js` (what `npm start` runs after its build). */
 export interface BridgeProcess {
   url: string;
+  pid: number | undefined;
   /** The bridge's /metrics, as text. */
   metrics(): Promise<string>;
   /** SIGTERM, as an orchestrator stops it; resolves once it exited. */
@@ -56,6 +57,7 @@ export async function startBridgeProcess(
   });
   return {
     url,
+    pid: child.pid,
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");

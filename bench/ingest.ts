@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildBridge, startBridgeProcess } from "./bridge-process.ts";
 import { startGenesysSimulator } from "../sim/genesys-simulator.ts";
 import { hookEnvelope } from "../sim/okta-hook-delivery.ts";
 import { startOktaSimulator, type OktaSimulator } from "../sim/okta-simulator.ts";
 import type { OktaSystemLogEvent } from "../sim/okta-events.ts";
-import { spawnBridge } from "../test/support/child-bridge.ts";
 import { person } from "../test/support/people.ts";
 
 export type IngestStoreKind = "sqlite" | "redis";
@@ -64,10 +64,10 @@ const GENESYS_SECRET = "bench-ingest-client-secret-0123456789";
 const WARM_UP_DELIVERIES = 64;
 
 /**
- * The hook's intake measured from outside: the real bridge (`src/main.ts`) in a child process with
- * its default settings, its dispatcher syncing against simulated Okta and Genesys meanwhile, and
- * `senders` concurrent senders each posting `eventsPerDelivery`-event deliveries as fast as they are
- * answered. Bodies are built before the clock starts so that the senders cost little CPU.
+ * The hook's intake measured from outside: the compiled bridge (`dist/main.js`, as `npm start` and the
+ * Docker image run it) in a child process with its default settings, its dispatcher syncing against
+ * simulated Okta and Genesys meanwhile, and `senders` concurrent senders each posting
+ * `eventsPerDelivery`-event deliveries as fast as they are answered. Bodies are built before the clock starts so that the senders cost little CPU.
  */
 export async function runIngestBench(options: IngestOptions = {}): Promise<IngestResult> {
   const kind = options.store ?? "sqlite";
@@ -82,27 +82,33 @@ export async function runIngestBench(options: IngestOptions = {}): Promise<Inges
   ]);
   const dataDir = mkdtempSync(join(tmpdir(), "bench-ingest-"));
   const bodies = buildBodies(okta, options.users ?? 20_000, WARM_UP_DELIVERIES + deliveries, perDelivery);
-  const bridge = await spawnBridge({
-    OKTA_HOOK_SECRET: HOOK_SECRET,
-    OKTA_ORG_URL: okta.url,
-    OKTA_API_TOKEN: OKTA_TOKEN,
-    GENESYS_API_URL: genesys.url,
-    GENESYS_LOGIN_URL: genesys.url,
-    GENESYS_CLIENT_ID: GENESYS_CLIENT,
-    GENESYS_CLIENT_SECRET: GENESYS_SECRET,
-    DATA_DIR: dataDir,
-    ...options.bridgeEnv,
-    ...(kind === "redis"
-      ? {
-          REDIS_URL: options.redisUrl ?? "",
-          REDIS_PREFIX: options.redisPrefix ?? `bench-ingest-${randomUUID()}:`,
-        }
-      : {}),
-  });
+  await buildBridge();
+  const bridge = await startBridgeProcess(
+    {
+      HOST: "127.0.0.1",
+      PORT: "0",
+      OKTA_HOOK_SECRET: HOOK_SECRET,
+      OKTA_ORG_URL: okta.url,
+      OKTA_API_TOKEN: OKTA_TOKEN,
+      GENESYS_API_URL: genesys.url,
+      GENESYS_LOGIN_URL: genesys.url,
+      GENESYS_CLIENT_ID: GENESYS_CLIENT,
+      GENESYS_CLIENT_SECRET: GENESYS_SECRET,
+      DATA_DIR: dataDir,
+      ...options.bridgeEnv,
+      ...(kind === "redis"
+        ? {
+            REDIS_URL: options.redisUrl ?? "",
+            REDIS_PREFIX: options.redisPrefix ?? `bench-ingest-${randomUUID()}:`,
+          }
+        : {}),
+    },
+    join(dataDir, "bridge.log"),
+  );
   const hookUrl = `${bridge.url}/okta/events`;
   try {
     await send(hookUrl, bodies.slice(0, WARM_UP_DELIVERIES), senders);
-    const cpuBefore = cpuMs(bridge.process.pid);
+    const cpuBefore = cpuMs(bridge.pid);
     const started = performance.now();
     const interval =
       options.offeredEventsPerSecond === undefined
@@ -110,7 +116,7 @@ export async function runIngestBench(options: IngestOptions = {}): Promise<Inges
         : (perDelivery / options.offeredEventsPerSecond) * 1000;
     const answers = await send(hookUrl, bodies.slice(WARM_UP_DELIVERIES), senders, interval);
     const seconds = (performance.now() - started) / 1000;
-    const cpuAfter = cpuMs(bridge.process.pid);
+    const cpuAfter = cpuMs(bridge.pid);
     const ok = answers.filter((a) => a.status === 200);
     const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);
     return {
@@ -131,8 +137,7 @@ export async function runIngestBench(options: IngestOptions = {}): Promise<Inges
           : Math.round(((cpuAfter - cpuBefore) / (deliveries * perDelivery)) * 1000),
     };
   } finally {
-    bridge.process.kill("SIGTERM");
-    await bridge.exited;
+    await bridge.stop();
     await Promise.all([okta.close(), genesys.close()]);
     rmSync(dataDir, { recursive: true, force: true });
   }

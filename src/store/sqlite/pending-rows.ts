@@ -8,6 +8,7 @@ export const LANE_ORDER: Record<Lane, number> = { live: 0, bulk: 1 };
 export const laneOf = (n: number): Lane => (n === 0 ? "live" : "bulk");
 
 interface FoldRow {
+  okta_user_id: string;
   action: PendingAction;
   lane: number;
   version: number;
@@ -22,16 +23,18 @@ interface FoldRow {
  * changed, so the change deserves a new try.
  */
 export function createPendingWriter(db: Database, reserve: ReserveNumbers) {
+  // One statement reads every user of the batch: a statement per user cost more than the rows.
   const select = db.prepare(
-    "SELECT action, lane, version, created, published, not_before FROM pending WHERE okta_user_id = ?",
+    `SELECT okta_user_id, action, lane, version, created, published, not_before FROM pending
+     WHERE okta_user_id IN (SELECT value FROM json_each(?))`,
   );
   const insert = db.prepare(
     `INSERT INTO pending (okta_user_id, action, lane, version, created, published, enqueued_at, seq, not_before)
      VALUES (@id, @action, @lane, @version, @created, @published, @at, @seq, @notBefore)`,
   );
   const update = db.prepare(
-    `UPDATE pending SET action = @action, lane = @lane, version = @version, created = @created,
-       published = @published, not_before = @notBefore WHERE okta_user_id = @id`,
+    `UPDATE pending SET action = ?, lane = ?, version = ?, created = ?, published = ?, not_before = ?
+     WHERE okta_user_id = ?`,
   );
   const reviveDeadLetter = db.prepare("DELETE FROM dead_letters WHERE okta_user_id = ?");
   const anyDeadLetter = db.prepare("SELECT EXISTS (SELECT 1 FROM dead_letters)").pluck();
@@ -42,20 +45,38 @@ export function createPendingWriter(db: Database, reserve: ReserveNumbers) {
     let seq = reserve("seq", byUser.size);
     // Usually there is none: one look saves a delete per user.
     const revive = anyDeadLetter.get() === 1;
+    const rows = new Map<string, FoldRow>();
+    for (const row of select.all(JSON.stringify([...byUser.keys()])) as FoldRow[]) {
+      rows.set(row.okta_user_id, row);
+    }
     for (const change of byUser.values()) {
-      const row = select.get(change.oktaUserId) as FoldRow | undefined;
+      const row = rows.get(change.oktaUserId);
       const folded = foldChange(row && toPendingChange(change.oktaUserId, row), change);
-      const values = {
-        id: change.oktaUserId,
-        action: folded.action,
-        lane: LANE_ORDER[folded.lane],
-        version: folded.version,
-        created: folded.created ? 1 : 0,
-        published: folded.published,
-        notBefore: folded.notBefore,
-      };
-      if (row) update.run(values);
-      else insert.run({ ...values, at, seq: seq++ });
+      const lane = LANE_ORDER[folded.lane];
+      const created = folded.created ? 1 : 0;
+      if (row) {
+        update.run(
+          folded.action,
+          lane,
+          folded.version,
+          created,
+          folded.published,
+          folded.notBefore,
+          row.okta_user_id,
+        );
+      } else {
+        insert.run({
+          id: change.oktaUserId,
+          action: folded.action,
+          lane,
+          version: folded.version,
+          created,
+          published: folded.published,
+          notBefore: folded.notBefore,
+          at,
+          seq: seq++,
+        });
+      }
       if (revive) reviveDeadLetter.run(change.oktaUserId);
     }
   };

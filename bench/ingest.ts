@@ -61,7 +61,7 @@ const HOOK_SECRET = "bench-ingest-hook-secret-0123456789";
 const OKTA_TOKEN = "bench-ingest-okta-token-0123456789";
 const GENESYS_CLIENT = "bench-ingest-client";
 const GENESYS_SECRET = "bench-ingest-client-secret-0123456789";
-const WARM_UP_DELIVERIES = 64;
+const WARM_UP_DELIVERIES = 200;
 
 /**
  * The hook's intake measured from outside: the compiled bridge (`dist/main.js`, as `npm start` and the

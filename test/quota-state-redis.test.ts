@@ -94,3 +94,35 @@ test("Redis quota: growth from every replica adds up; growth decided before a cu
   assert.equal(b.read().rate, 8);
   assert.equal(b.read().epoch, 1);
 });
+
+test("Redis quota: of replicas that all see the last unit of a window's budget, only one takes it", async () => {
+  const views = await replicas(3, 10);
+  const admission = {
+    allowed: 10,
+    used: 8,
+    reserve: 1,
+    cutoff: T0 + 1_000,
+    endLo: T0 + 900,
+    endHi: T0 + 1_000,
+  };
+  const answers = await Promise.all(views.map((v, i) => v.send(`r${i}`, T0, admission)));
+  assert.deepEqual(answers.filter(Boolean).length, 1, `${answers}`);
+  await syncAll(views);
+  for (const view of views) {
+    const own = answers[views.indexOf(view)] ? 1 : 0;
+    assert.equal(view.othersInFlightSentBefore(T0 + 1), 1 - own, "each sees the others' request in flight");
+  }
+});
+
+test("Redis quota: one replica's answer raises the window's count for every replica", async () => {
+  const [a, b] = (await replicas(2, 10)) as [RedisQuotaState, RedisQuotaState];
+  const end = { endLo: T0 + 900, endHi: T0 + 1_000 };
+  assert.equal(await a.send("x", T0, undefined), true);
+  a.landed("x", { allowed: 10, used: 8, ...end });
+  await a.synced();
+  // b's own answers showed 2 used: Redis holds it to the 8 a's answer showed.
+  const admission = { allowed: 10, used: 2, reserve: 1, cutoff: T0 + 1_000, ...end };
+  assert.equal(await b.send("y", T0 + 10, admission), true);
+  assert.equal(await b.send("z", T0 + 11, admission), false);
+  assert.deepEqual(b.headerWindow(), { allowed: 10, used: 8, ...end });
+});

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { systemClock, type Clock } from "../clock.ts";
+import { budgetRules, type Admission, type HeaderWindow } from "../throttle/header-budget.ts";
 import {
   initialQuotaSnapshot,
   quotaRules,
@@ -22,6 +24,13 @@ export interface RedisQuotaStateOptions {
   ttlMs?: number;
   /** How often an idle replica reads the others' cuts and pauses. Default 200 ms. */
   pollMs?: number;
+  /**
+   * A request counts as in flight at most this long, so a replica that died with requests out does
+   * not hold the window's budget for ever. Default 60 s (four times the default HTTP_TIMEOUT_MS).
+   */
+  flightTtlMs?: number;
+  /** How long a send waits for Redis to admit it before this replica decides alone. Default 250 ms. */
+  admissionTimeoutMs?: number;
 }
 
 export interface RedisQuotaState extends QuotaState {
@@ -40,18 +49,26 @@ export interface RedisQuotaState extends QuotaState {
  * schedule on the server, so the replicas' sum keeps to the rate; one 429 pauses everyone by their
  * next step or poll, and of the cuts several replicas decide for one epoch only the first stands.
  * Times are the callers' clocks (epoch ms): replicas with NTP agree within milliseconds.
+ * The one exception is a send the headers' budget constrains: it waits for Redis to admit it
+ * (`send`, a round trip), because a mirror a few sends stale near a window's end is exactly where
+ * replicas used to meet the 429s one process would not.
  * While Redis is away the mirror goes on alone, as one process would.
  * One closure, longer than most, on purpose: every method reads and replaces the same mirror.
  */
 export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuotaState {
   const clock = options.clock ?? systemClock;
-  const key = [`${options.prefix}{quota:${options.upstream}}`];
-  const script = redisScript(options.redis, "quota_step", 1, QUOTA_STEP);
+  const hash = `${options.prefix}{quota:${options.upstream}}`;
+  const key = [hash, `${hash}:flight`];
+  const script = redisScript(options.redis, "quota_step", 2, QUOTA_STEP);
   const head: ScriptArg[] = [
     options.ttlMs ?? 10 * 60_000,
     options.initialRate,
     options.slowStart === false ? "0" : "1",
+    options.flightTtlMs ?? 60_000,
   ];
+  const admissionTimeoutMs = options.admissionTimeoutMs ?? 250;
+  /** Names this replica's requests in the shared in-flight set. */
+  const member = `${randomBytes(6).toString("hex")}:`;
   const s = initialQuotaSnapshot(options);
 
   /** The schedule as this replica's own grants left it, and as Redis last told it. */
@@ -59,11 +76,19 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
   let sharedNext = Number.NEGATIVE_INFINITY;
   let sent = 0;
   let inFlight: Promise<unknown> = Promise.resolve();
+  /** The headers' window and the other replicas' requests in flight (send times), as Redis last told. */
+  let window: HeaderWindow | undefined;
+  let othersFlight: number[] = [];
+  /** This replica's own requests in flight: known here at once, whatever Redis last said. */
+  const ownFlight = new Map<string, number>();
 
   const adopt = (reply: unknown) => {
-    const [, rate, knee, slow, epoch, cuts, cutAt, settled, pausedUntil, pausedAt, limit, tat] = (
-      reply as string[]
-    ).map(String);
+    const fields = reply as unknown[];
+    const [, rate, knee, slow, epoch, cuts, cutAt, settled, pausedUntil, pausedAt, limit, tat] = fields
+      .slice(0, 12)
+      .map(String);
+    const [wAllowed, wUsed, wLo, wHi] = fields.slice(12, 16).map(String);
+    const flight = (fields[16] ?? []) as string[];
     const time = (v: string | undefined) =>
       v === "" || v === undefined ? Number.NEGATIVE_INFINITY : Number(v);
     s.rate = Number(rate);
@@ -80,16 +105,39 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
       s.pausedAt = Number(pausedAt);
     }
     sharedNext = time(tat);
+    window =
+      wAllowed === "" || wAllowed === undefined
+        ? undefined
+        : { allowed: Number(wAllowed), used: Number(wUsed), endLo: Number(wLo), endHi: Number(wHi) };
+    const others: number[] = [];
+    for (let i = 0; i + 1 < flight.length; i += 2) {
+      if (!String(flight[i]).startsWith(member)) others.push(Number(flight[i + 1]));
+    }
+    othersFlight = others;
   };
 
-  const send = (step: string, ...args: ScriptArg[]) => {
+  const sentBefore = (times: Iterable<number>, time: number) => {
+    let n = 0;
+    for (const t of times) if (t < time) n += 1;
+    return n;
+  };
+  /** Alone (Redis away), a replica decides as one process would: on its own requests in flight. */
+  const admitsAlone = (a: Admission) =>
+    budgetRules.admits(window, sentBefore(ownFlight.values(), a.cutoff), a);
+
+  /** Sends a step; resolves to whether it applied, or undefined when Redis did not answer. */
+  const send = (step: string, ...args: ScriptArg[]): Promise<boolean | undefined> => {
     const seq = ++sent;
     const reply = script.run(key, [step, ...head, ...args]).then(
-      // Only the latest step's reply includes all of this replica's steps.
-      (r) => seq === sent && adopt(r),
+      (r) => {
+        // Only the latest step's reply includes all of this replica's steps.
+        if (seq === sent) adopt(r);
+        return Number((r as unknown[])[0]) === 1;
+      },
       () => undefined, // Redis away: the mirror carries on; the next step or poll catches up
     );
     inFlight = Promise.all([inFlight, reply]);
+    return reply;
   };
 
   const poll = setInterval(() => {
@@ -135,6 +183,45 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
       sharedNext = Math.min(sharedNext, at);
       send("restart", at);
     },
+    send(id, sentAt, admission) {
+      const ready = options.redis.status === "ready";
+      if (admission !== undefined && !ready && !admitsAlone(admission)) return false;
+      ownFlight.set(id, sentAt);
+      if (admission === undefined || !ready) {
+        void send("send", member + id, sentAt);
+        return true;
+      }
+      const a = admission;
+      const claim = send(
+        "send",
+        member + id,
+        sentAt,
+        a.allowed,
+        a.used,
+        a.reserve,
+        ...finite(a.cutoff, a.endLo, a.endHi),
+      );
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<undefined>(
+        (resolve) => (timer = setTimeout(() => resolve(undefined), admissionTimeoutMs)),
+      );
+      return Promise.race([claim, late]).then((admitted) => {
+        clearTimeout(timer);
+        const yes = admitted ?? admitsAlone(a);
+        if (!yes) ownFlight.delete(id);
+        // Refused here after Redis gave up waiting, yet admitted there: take the claim back.
+        if (admitted === undefined && !yes) void claim.then((late) => late && send("land", member + id));
+        return yes;
+      });
+    },
+    landed(id, answer) {
+      ownFlight.delete(id);
+      if (answer === undefined) return void send("land", member + id);
+      window = budgetRules.land(window, answer);
+      void send("land", member + id, answer.allowed, answer.used, ...finite(answer.endLo, answer.endHi));
+    },
+    othersInFlightSentBefore: (time) => sentBefore(othersFlight, time),
+    headerWindow: () => window,
     async synced() {
       let seen: Promise<unknown>;
       do {
@@ -146,4 +233,9 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
       clearInterval(poll);
     },
   };
+}
+
+/** Lua reads numbers from strings, and "Infinity" is not one: beyond any epoch ms will do. */
+function finite(...values: number[]): number[] {
+  return values.map((v) => Math.max(-1e300, Math.min(1e300, v)));
 }

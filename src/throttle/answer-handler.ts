@@ -7,6 +7,8 @@ import type { LimitModel } from "./limit-model.ts";
 import type { PauseGate } from "./pause-gate.ts";
 import { readQuotaHeaders, type QuotaReading } from "./quota-headers.ts";
 import type { QuotaState } from "./quota-state.ts";
+import { endBounds } from "./quota-window.ts";
+import type { HeaderWindow } from "./header-budget.ts";
 
 export interface AnswerHandlerParts {
   state: QuotaState;
@@ -44,6 +46,7 @@ export class AnswerHandler {
     latency.sample(now - ticket.sentAt);
     telemetry.answered(response?.status ?? 0);
     const reading = response && readQuotaHeaders(response.headers, 1000);
+    this.p.state.landed(ticket.id, reading && headerWindow(reading, ticket.sentAt, now));
     if (reading === undefined) return undefined;
     limits.observe(reading, ticket.sentAt, now, latency.slowMs());
     const learned = limits.headers.learnedQuota();
@@ -115,4 +118,9 @@ export class AnswerHandler {
     if (ticket.probe) pause.probed(now);
     if (ticket.underDemand && ticket.rateBound && !ticket.probe) growth.accepted(now, ticket.epoch);
   }
+}
+
+function headerWindow(reading: QuotaReading, sentAt: number, receivedAt: number): HeaderWindow {
+  const [endLo, endHi] = endBounds(reading, sentAt, receivedAt);
+  return { allowed: reading.allowed, used: reading.used, endLo, endHi };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.ts";
 import type { Lane } from "../lane.ts";
+import type { Admission } from "./header-budget.ts";
 import { LaneQueue } from "./lane-queue.ts";
 import type { QuotaState } from "./quota-state.ts";
 
@@ -13,10 +14,14 @@ export interface Pace {
   bulkHoldUntil: number;
   /** The growth rate, not the headers' budget, is what holds sends back: success says it could grow. */
   rateBound: boolean;
+  /** The headers' budget a send is checked against among all replicas; undefined when it does not bind. */
+  admission: Admission | undefined;
 }
 
 /** Handed to each request let through: what its answer is judged against. */
 export interface Ticket {
+  /** Names the request in the quota state's in-flight count until its answer lands. */
+  id: string;
   sentAt: number;
   /** The congestion epoch at send time: a 429 from an older epoch was already answered by a cut. */
   epoch: number;
@@ -53,6 +58,12 @@ export interface DispatchLoopOptions {
  */
 const CATCH_UP_INTERVALS = 10;
 const CATCH_UP_MS = 100;
+/**
+ * After the shared budget refused a send the local plan allowed (another replica took the last of
+ * it meanwhile), look again this much later at the soonest: the refusal refreshed the mirror, so
+ * the plan usually holds by then, and no replica asks Redis in a tight loop.
+ */
+const REFUSED_RETRY_MS = 5;
 
 interface Waiter {
   grant(ticket: Ticket): void;
@@ -71,6 +82,9 @@ export class DispatchLoop {
   /** Requests were left waiting at the last send: a late next send is lag to catch up, not idleness. */
   private backlogged = false;
   private wake: { at: number; abort: AbortController } | undefined;
+  /** A send waits for the shared state's admission: nothing else leaves until it is answered. */
+  private admitting = false;
+  private sent = 0;
 
   constructor(private readonly o: DispatchLoopOptions) {}
 
@@ -134,11 +148,11 @@ export class DispatchLoop {
 
   private dispatchReady(): void {
     const { clock, state } = this.o;
-    while (!this.closing.signal.aborted && this.queue.size > 0) {
+    while (!this.admitting && !this.closing.signal.aborted && this.queue.size > 0) {
       const now = clock.now();
       const { pausedUntil } = state.read();
       if (pausedUntil > now) return this.wakeAt(pausedUntil);
-      const { rate, holdUntil, bulkHoldUntil, rateBound } = this.o.pace(now);
+      const { rate, holdUntil, bulkHoldUntil, rateBound, admission } = this.o.pace(now);
       const interval = 1000 / rate;
       // The first send after a pause lands at a random point of one interval: replicas that
       // paused on the same 429 window do not all come back in the same millisecond.
@@ -158,20 +172,54 @@ export class DispatchLoop {
       const slot = state.takeSlot(now, interval / speedup, tolerance);
       if (slot > now) return this.wakeAt(slot);
       if (credited) this.o.takeCredit();
-      const waiter = this.queue.shift();
-      if (waiter === undefined) return;
       const ticket: Ticket = {
+        id: String(++this.sent),
         sentAt: now,
         epoch: state.read().epoch,
         rateAtSend: rate,
-        underDemand: this.queue.size > 0 || this.inFlight.size + 1 >= 0.8 * cap,
+        underDemand: this.queue.size > 1 || this.inFlight.size + 1 >= 0.8 * cap,
         rateBound,
         probe,
       };
-      this.inFlight.add(ticket);
-      this.backlogged = this.queue.size > 0;
-      waiter.grant(ticket);
+      const admitted = state.send(ticket.id, now, admission);
+      if (admitted === false) return this.wakeAt(now + Math.max(REFUSED_RETRY_MS, interval));
+      if (admitted !== true) return this.awaitAdmission(ticket, admitted, interval);
+      this.grant(ticket);
     }
+  }
+
+  /** Hands `ticket` to the first waiter; false when none is left (all gave up meanwhile). */
+  private grant(ticket: Ticket): boolean {
+    const waiter = this.queue.shift();
+    if (waiter === undefined) {
+      this.o.state.landed(ticket.id, undefined);
+      return false;
+    }
+    this.inFlight.add(ticket);
+    this.backlogged = this.queue.size > 0;
+    waiter.grant(ticket);
+    return true;
+  }
+
+  private awaitAdmission(ticket: Ticket, admitted: Promise<boolean>, interval: number): void {
+    this.admitting = true;
+    admitted.then(
+      (yes) => {
+        this.admitting = false;
+        if (this.closing.signal.aborted) return this.o.state.landed(ticket.id, undefined);
+        if (yes) {
+          this.grant(ticket);
+          this.pump();
+        } else {
+          this.wakeAt(this.o.clock.now() + Math.max(REFUSED_RETRY_MS, interval));
+        }
+      },
+      () => {
+        this.admitting = false;
+        this.o.state.landed(ticket.id, undefined);
+        this.pump();
+      },
+    );
   }
 
   private wakeAt(at: number): void {

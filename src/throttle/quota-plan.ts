@@ -1,3 +1,5 @@
+import type { Admission } from "./header-budget.ts";
+
 /** What the quota headers allow from now on. */
 export interface QuotaPlan {
   /** Requests per second the window's budget allows while it lasts; Infinity = no limit. */
@@ -10,4 +12,6 @@ export interface QuotaPlan {
    * the reset (up to a minute at Genesys' real window).
    */
   bulkHoldUntil?: number;
+  /** What a send now is checked against, among all replicas, when the headers' budget constrains it. */
+  admission?: Admission;
 }

@@ -1,3 +1,5 @@
+import { budgetRules, type Admission, type HeaderWindow } from "./header-budget.ts";
+
 /**
  * How an upstream limit refuses once it is reached, as far as the controller can tell:
  * - "fixed-window": a count per window that comes back whole at the window's end (Genesys, Okta);
@@ -93,6 +95,20 @@ export interface QuotaState {
   takeSlot(now: number, intervalMs: number, toleranceMs: number): number;
   /** Restarts the schedule at a point within the next interval (after a pause: no burst). */
   restartSlots(at: number): void;
+  /**
+   * A request leaves, counted in flight (for every replica) until `landed`. With an `admission`
+   * (the headers describe the window) it leaves only if the window's budget, less every replica's
+   * requests in flight, still has room: true or false, or (a shared state) a promise of the answer,
+   * decided atomically among all replicas so that together they send no more into a window than
+   * one process would.
+   */
+  send(id: string, sentAt: number, admission: Admission | undefined): boolean | Promise<boolean>;
+  /** The request's answer came (or it failed): no longer in flight; `window` is what its headers told. */
+  landed(id: string, window: HeaderWindow | undefined): void;
+  /** Requests of other replicas in flight that were sent before `time` (0 for one process). */
+  othersInFlightSentBefore(time: number): number;
+  /** The headers' window as all replicas' answers show it, once one has. */
+  headerWindow(): Readonly<HeaderWindow> | undefined;
 }
 
 export interface MemoryQuotaStateOptions {
@@ -165,6 +181,13 @@ export function initialQuotaSnapshot(options: MemoryQuotaStateOptions): QuotaSna
 export function createMemoryQuotaState(options: MemoryQuotaStateOptions): QuotaState {
   const s = initialQuotaSnapshot(options);
   let nextSlot = Number.NEGATIVE_INFINITY;
+  let window: HeaderWindow | undefined;
+  const flight = new Map<string, number>();
+  const sentBefore = (time: number) => {
+    let n = 0;
+    for (const sentAt of flight.values()) if (sentAt < time) n += 1;
+    return n;
+  };
   return {
     read: () => s,
     grow: (epoch, rate, slowStart) => quotaRules.grow(s, epoch, rate, slowStart),
@@ -181,5 +204,18 @@ export function createMemoryQuotaState(options: MemoryQuotaStateOptions): QuotaS
     restartSlots(at) {
       nextSlot = at;
     },
+    send(id, sentAt, admission) {
+      if (admission !== undefined && !budgetRules.admits(window, sentBefore(admission.cutoff), admission)) {
+        return false;
+      }
+      flight.set(id, sentAt);
+      return true;
+    },
+    landed(id, answer) {
+      flight.delete(id);
+      if (answer !== undefined) window = budgetRules.land(window, answer);
+    },
+    othersInFlightSentBefore: () => 0,
+    headerWindow: () => window,
   };
 }

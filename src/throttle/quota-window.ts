@@ -1,3 +1,4 @@
+import type { HeaderWindow } from "./header-budget.ts";
 import type { QuotaReading } from "./quota-headers.ts";
 import type { QuotaPlan } from "./quota-plan.ts";
 import { RollingWindow } from "./rolling-window.ts";
@@ -92,18 +93,22 @@ export class QuotaWindow {
     const moved = w !== undefined && lo > w.endHi;
     if (moved && reading.used > reading.allowed / 2) this.rolling = true;
     if (moved && !this.rolling) this.fixedSeen = true;
-    this.previous = moved && !this.rolling ? w : undefined;
+    this.moveOn(moved, reading.allowed, 0, lo, hi);
+    this.count(this.current!, reading, sentAt, receivedAt);
+    this.learnLead(latencyMs);
+  }
+
+  private moveOn(moved: boolean, allowed: number, used: number, endLo: number, endHi: number): void {
+    this.previous = moved && !this.rolling ? this.current : undefined;
     this.current = {
-      allowed: reading.allowed,
-      used: 0,
-      endLo: lo,
-      endHi: hi,
+      allowed,
+      used,
+      endLo,
+      endHi,
       openedBy: Infinity,
       firstSentIn: Infinity,
       lastSentIn: Number.NEGATIVE_INFINITY,
     };
-    this.count(this.current, reading, sentAt, receivedAt);
-    this.learnLead(latencyMs);
   }
 
   /**
@@ -123,9 +128,21 @@ export class QuotaWindow {
       return this.slidingLog.plan(now, inFlightSentBefore(Infinity), this.longestResetMs, rate, leadMs);
     }
     const cutoff = w.endHi - Math.max(this.leadMs, leadMs);
-    // Past the end (or close enough that sends land after it): a new window, whole.
-    if (now >= cutoff) return UNCONSTRAINED;
     const reserve = Math.max(1, Math.ceil(w.allowed * RESERVE_SHARE));
+    // Past the end (or close enough that sends land after it): a new window, whole, unless
+    // another replica's answers already show what is spent of it (an admission that matches
+    // only a window after this one).
+    if (now >= cutoff) {
+      const next = {
+        allowed: w.allowed,
+        used: 0,
+        reserve,
+        cutoff: Infinity,
+        endLo: w.endHi + 1,
+        endHi: Infinity,
+      };
+      return { ...UNCONSTRAINED, admission: next };
+    }
     const budget = w.allowed - w.used - inFlightSentBefore(cutoff) - reserve;
     if (budget < 1) return { rate: Infinity, holdUntil: cutoff };
     const liveShare = Math.max(2, Math.ceil(w.allowed * LIVE_SHARE));
@@ -134,7 +151,26 @@ export class QuotaWindow {
       rate: Math.max(spread, FRONT_LOAD * quota),
       holdUntil: 0,
       bulkHoldUntil: budget <= liveShare ? cutoff : 0,
+      admission: { allowed: w.allowed, used: w.used, reserve, cutoff, endLo: w.endLo, endHi: w.endHi },
     };
+  }
+
+  /**
+   * What other replicas' answers showed of the window (shared through the quota state): a higher
+   * count and a narrower end of the current one, or a later window that began before this
+   * replica's first answer from it, which then holds its sends as that answer would have. Only this
+   * replica's own answers tell the window's shape and length (a count adopted mid-window would pass
+   * for a rolling limit's).
+   */
+  share(shared: Readonly<HeaderWindow> | undefined): void {
+    const w = this.current;
+    if (shared === undefined || w === undefined || shared.allowed !== w.allowed) return;
+    if (shared.endLo > w.endHi)
+      return this.moveOn(true, shared.allowed, shared.used, shared.endLo, shared.endHi);
+    if (!overlaps(w, shared.endLo, shared.endHi)) return;
+    w.used = Math.max(w.used, shared.used);
+    w.endLo = Math.max(w.endLo, shared.endLo);
+    w.endHi = Math.min(w.endHi, shared.endHi);
   }
 
   /** Milliseconds until the window is expected to reset, when the headers tell; for 429s that do not say. */
@@ -195,7 +231,8 @@ function overlaps(w: Window, lo: number, hi: number): boolean {
   return hi >= w.endLo && lo <= w.endHi;
 }
 
-function endBounds(reading: QuotaReading, sentAt: number, receivedAt: number): [number, number] {
+/** Where the window an answer's reset announces ends, as far as the answer can tell: [lo, hi]. */
+export function endBounds(reading: QuotaReading, sentAt: number, receivedAt: number): [number, number] {
   const doubt = reading.resolutionMs;
   if (reading.reset.kind === "absolute") return [reading.reset.at - doubt, reading.reset.at];
   return [sentAt + reading.reset.ms - doubt, receivedAt + reading.reset.ms];

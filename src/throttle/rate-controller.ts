@@ -153,8 +153,12 @@ export function createRateController(options: RateControllerOptions): RateContro
   });
   let lastRate = state.read().rate;
 
+  // Every replica's requests in flight spend the window's budget, not only this one's.
+  const inFlightSentBefore = (time: number) =>
+    loop.inFlightSentBefore(time) + state.othersInFlightSentBefore(time);
   const pace = (now: number): Pace => {
-    const plan = limits.plan(now, loop.inFlightSentBefore, latency.leadMs());
+    limits.headers.share(state.headerWindow());
+    const plan = limits.plan(now, inFlightSentBefore, latency.leadMs());
     const growthRate = state.read().rate;
     lastRate = Math.max(Math.min(growthRate, plan.rate, maxRate), 1e-3);
     return {
@@ -162,6 +166,7 @@ export function createRateController(options: RateControllerOptions): RateContro
       holdUntil: plan.holdUntil,
       bulkHoldUntil: plan.bulkHoldUntil ?? 0,
       rateBound: growthRate <= plan.rate,
+      admission: plan.admission,
     };
   };
 

@@ -56,7 +56,20 @@ export class RollingWindow {
     const stillUsed = windowStart >= r.at ? 0 : r.used - Math.max(0, aged);
     const reserve = Math.max(1, Math.ceil(r.allowed * RESERVE_SHARE));
     const budget = r.allowed - stillUsed - since - inFlight - reserve;
-    if (budget >= 1) return { rate: fastRate, holdUntil: 0 };
+    if (budget >= 1) {
+      // Its count ages as slots free, which a shared window's highest count does not: the
+      // admission takes this replica's count as it is (an empty range of ends matches no shared
+      // window) and adds every replica's requests in flight.
+      const admission = {
+        allowed: r.allowed,
+        used: stillUsed + since,
+        reserve,
+        cutoff: Infinity,
+        endLo: Infinity,
+        endHi: Number.NEGATIVE_INFINITY,
+      };
+      return { rate: fastRate, holdUntil: 0, admission };
+    }
     // Others' slots free unseen: a fresh reading will show them; until one comes, poll at the pace
     // one slot frees at the quota.
     const ours = (this.counted.firstTimeAfter(windowStart) ?? Infinity) + windowMs - leadMs;

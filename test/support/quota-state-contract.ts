@@ -78,5 +78,39 @@ export function quotaStateContract(name: string, create: (initialRate: number) =
       state.restartSlots(t0 + 1_000);
       assert.equal(state.takeSlot(t0 + 400, 100, 0), t0 + 1_000);
     });
+
+    it("admits a send only while the headers' budget, less the requests in flight, has room", async () => {
+      const state = await create(10);
+      const end = { endLo: t0 + 900, endHi: t0 + 1_000 };
+      const admission = { allowed: 10, used: 7, reserve: 1, cutoff: t0 + 1_000, ...end };
+      assert.equal(await state.send("a", t0, admission), true);
+      assert.equal(await state.send("b", t0 + 1, admission), true);
+      assert.equal(await state.send("c", t0 + 2, admission), false, "10 − 7 − 1 − 2 in flight < 1");
+      state.landed("a", undefined);
+      // A send no header budget binds still counts as in flight.
+      assert.equal(await state.send("d", t0 + 3, undefined), true);
+      assert.equal(await state.send("e", t0 + 4, admission), false, "b and d are in flight");
+      state.landed("b", undefined);
+      state.landed("d", undefined);
+      assert.equal(await state.send("f", t0 + 5, admission), true);
+      // Requests sent after the cutoff land in the next window: they do not spend this one.
+      assert.equal(await state.send("g", t0 + 1_200, undefined), true);
+      assert.equal(await state.send("h", t0 + 6, admission), true);
+    });
+
+    it("raises the window's count from every answer of the same window, and takes a later window whole", async () => {
+      const state = await create(10);
+      const end = { endLo: t0 + 900, endHi: t0 + 1_000 };
+      state.landed("a", { allowed: 10, used: 7, ...end });
+      state.landed("b", { allowed: 10, used: 5, endLo: t0 + 950, endHi: t0 + 1_100 });
+      assert.deepEqual(state.headerWindow(), { allowed: 10, used: 7, endLo: t0 + 950, endHi: t0 + 1_000 });
+      // The sender's own count is older than the window's: the higher one decides.
+      const admission = { allowed: 10, used: 1, reserve: 1, cutoff: t0 + 1_000, ...end };
+      assert.equal(await state.send("c", t0, admission), true);
+      assert.equal(await state.send("d", t0, admission), true);
+      assert.equal(await state.send("e", t0, admission), false, "10 − 7 − 1 − 2 in flight < 1");
+      state.landed("c", { allowed: 10, used: 2, endLo: t0 + 1_900, endHi: t0 + 2_000 });
+      assert.deepEqual(state.headerWindow(), { allowed: 10, used: 2, endLo: t0 + 1_900, endHi: t0 + 2_000 });
+    });
   });
 }

@@ -82,8 +82,11 @@ export class DispatchLoop {
   /** Requests were left waiting at the last send: a late next send is lag to catch up, not idleness. */
   private backlogged = false;
   private wake: { at: number; abort: AbortController } | undefined;
-  /** A send waits for the shared state's admission: nothing else leaves until it is answered. */
-  private admitting = false;
+  /**
+   * Sends waiting for the shared state's admission: they count as in flight, and several may wait
+   * at once (one per slot), so a slow round trip to Redis does not slow the pace.
+   */
+  private readonly admitting = new Set<Ticket>();
   private sent = 0;
 
   constructor(private readonly o: DispatchLoopOptions) {}
@@ -129,6 +132,7 @@ export class DispatchLoop {
   inFlightSentBefore = (time: number): number => {
     let sentBefore = 0;
     for (const ticket of this.inFlight) if (ticket.sentAt < time) sentBefore += 1;
+    for (const ticket of this.admitting) if (ticket.sentAt < time) sentBefore += 1;
     return sentBefore;
   };
 
@@ -148,7 +152,7 @@ export class DispatchLoop {
 
   private dispatchReady(): void {
     const { clock, state } = this.o;
-    while (!this.admitting && !this.closing.signal.aborted && this.queue.size > 0) {
+    while (!this.closing.signal.aborted && this.queue.size > this.admitting.size) {
       const now = clock.now();
       const { pausedUntil } = state.read();
       if (pausedUntil > now) return this.wakeAt(pausedUntil);
@@ -160,7 +164,7 @@ export class DispatchLoop {
       if (holdUntil > now) return this.wakeAt(holdUntil);
       if (bulkHoldUntil > now && this.queue.headLane() === "bulk") return this.wakeAt(bulkHoldUntil);
       const cap = this.o.concurrency();
-      if (this.inFlight.size >= cap) return; // a completion pumps again
+      if (this.inFlight.size + this.admitting.size >= cap) return; // a completion pumps again
       // While a backlog waits, a late timer (a busy event loop) keeps the schedule by letting a few
       // requests catch up; after a quiet spell the schedule restarts from now, never in a burst.
       const tolerance = this.backlogged
@@ -177,7 +181,9 @@ export class DispatchLoop {
         sentAt: now,
         epoch: state.read().epoch,
         rateAtSend: rate,
-        underDemand: this.queue.size > 1 || this.inFlight.size + 1 >= 0.8 * cap,
+        underDemand:
+          this.queue.size > this.admitting.size + 1 ||
+          this.inFlight.size + this.admitting.size + 1 >= 0.8 * cap,
         rateBound,
         probe,
       };
@@ -202,10 +208,10 @@ export class DispatchLoop {
   }
 
   private awaitAdmission(ticket: Ticket, admitted: Promise<boolean>, interval: number): void {
-    this.admitting = true;
+    this.admitting.add(ticket);
     admitted.then(
       (yes) => {
-        this.admitting = false;
+        this.admitting.delete(ticket);
         if (this.closing.signal.aborted) return this.o.state.landed(ticket.id, undefined);
         if (yes) {
           this.grant(ticket);
@@ -215,7 +221,7 @@ export class DispatchLoop {
         }
       },
       () => {
-        this.admitting = false;
+        this.admitting.delete(ticket);
         this.o.state.landed(ticket.id, undefined);
         this.pump();
       },

@@ -69,11 +69,13 @@ export interface Bridge {
  */
 export function createBridge(options: BridgeOptions): Bridge {
   const { config } = options;
-  const clock = options.clock ?? systemClock;
+  const localClock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const metrics = options.metrics ?? createMetrics();
   // REDIS_URL: several replicas share one store (and one reconcile at a time); otherwise SQLite.
-  const redis = config.redis && openRedisBackend({ ...config.redis, log, clock });
+  const redis = config.redis && openRedisBackend({ ...config.redis, log, clock: localClock });
+  // Replicas compare lease and pause times with one another's: all of them keep Redis's time.
+  const clock = redis?.clock ?? localClock;
   const store =
     options.store ??
     redis?.store ??

@@ -4,6 +4,7 @@ import type { RunLock } from "../reconcile/exclusive-reconciler.ts";
 import { openRedisStore } from "../store/redis-store.ts";
 import type { Store } from "../store/store.ts";
 import type { MemoryQuotaStateOptions } from "../throttle/quota-state.ts";
+import { redisClock, type RedisClock } from "./redis-clock.ts";
 import { connectRedis, redisReady, type Redis } from "./redis-connection.ts";
 import { checkRedisPersistence } from "./redis-persistence.ts";
 import { createRedisQuotaState, type RedisQuotaState } from "./redis-quota-state.ts";
@@ -12,6 +13,8 @@ import { createRedisRunLock } from "./redis-run-lock.ts";
 
 export interface RedisBackend {
   redis: Redis;
+  /** The clock on Redis's time, for everything whose times other replicas compare with theirs. */
+  clock: RedisClock;
   store: Store;
   /** The replicas alive, for the status page. */
   replicas: ReplicaRegistry;
@@ -38,17 +41,19 @@ export function openRedisBackend(options: {
 }): RedisBackend {
   const log = options.log.child({ component: "redis" });
   const redis = connectRedis({ url: options.url, log });
+  const clock = redisClock(options.clock, redis, log);
   redis.once("ready", () => void checkRedisPersistence(redis, log).catch(() => undefined));
   const store = openRedisStore({
     redis,
     prefix: options.prefix,
-    clock: () => options.clock.now(),
+    clock: () => clock.now(),
     closeConnection: true,
   });
   const quotaStates: RedisQuotaState[] = [];
-  const replicas = createReplicaRegistry({ redis, key: `${options.prefix}{replicas}`, clock: options.clock });
+  const replicas = createReplicaRegistry({ redis, key: `${options.prefix}{replicas}`, clock });
   return {
     redis,
+    clock,
     store,
     replicas,
     quotaState(upstream, initial) {
@@ -57,7 +62,7 @@ export function openRedisBackend(options: {
         prefix: options.prefix,
         upstream,
         ...initial,
-        clock: options.clock,
+        clock,
       });
       quotaStates.push(state);
       return state;

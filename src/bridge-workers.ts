@@ -53,6 +53,7 @@ export function createWorkers(
     metrics,
     clock,
     concurrency: config.limits.syncConcurrency,
+    leaseMs: config.limits.leaseMs,
     ...(options.dispatcherPollMs === undefined ? {} : { pollMs: options.dispatcherPollMs }),
     sync: (work) => syncUser(work, { okta, genesys, users, log: syncLog, mapping: config.mapping, managers }),
   });

@@ -56,6 +56,12 @@ export const envSchema = z.object({
   SYNC_CONCURRENCY: positiveInt(32),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   HTTP_TIMEOUT_MS: positiveInt(15_000),
+  // A sync's lease, renewed every third of it: a dead replica's users wait this long for another.
+  LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000, { error: "must be at least 1000 (it is renewed every third of it, over Redis)" })
+    .default(10_000),
   REDIS_URL: optionalString.pipe(
     z
       .string()

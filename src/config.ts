@@ -43,6 +43,8 @@ export interface Config {
     syncConcurrency: number;
     shutdownGraceMs: number;
     httpTimeoutMs: number;
+    /** How long a sync's lease lasts unless renewed (a third of it between renewals). */
+    leaseMs: number;
   };
 }
 
@@ -134,6 +136,7 @@ export function loadConfig(
       syncConcurrency: e.SYNC_CONCURRENCY,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+      leaseMs: e.LEASE_MS,
     },
   };
   return deepFreeze(config);

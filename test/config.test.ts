@@ -99,3 +99,9 @@ test("a REDIS_URL that is not redis:// or rediss:// is refused without echoing i
   const config = loadConfig({ ...valid, REDIS_URL: "redis://default:p%40ss-word-1@redis:6379" });
   assert.ok(configSecrets(config).includes("p@ss-word-1"));
 });
+
+test("a sync's lease lasts 10 s unless LEASE_MS says otherwise, and never under a second", () => {
+  assert.equal(loadConfig(valid).limits.leaseMs, 10_000);
+  assert.equal(loadConfig({ ...valid, LEASE_MS: "30000" }).limits.leaseMs, 30_000);
+  assert.throws(() => loadConfig({ ...valid, LEASE_MS: "500" }), /LEASE_MS: must be at least 1000/);
+});

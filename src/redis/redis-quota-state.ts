@@ -48,7 +48,8 @@ export interface RedisQuotaState extends QuotaState {
  * two replicas may send within the same interval now and then, but every send advances the one
  * schedule on the server, so the replicas' sum keeps to the rate; one 429 pauses everyone by their
  * next step or poll, and of the cuts several replicas decide for one epoch only the first stands.
- * Times are the callers' clocks (epoch ms): replicas with NTP agree within milliseconds.
+ * Times are the callers' clocks (epoch ms), which the bridge keeps on Redis's time (redis-clock.ts),
+ * so replicas agree on them whatever their hosts' clocks say.
  * The one exception is a send the headers' budget constrains: it waits for Redis to admit it
  * (`send`, a round trip), because a mirror a few sends stale near a window's end is exactly where
  * replicas used to meet the 429s one process would not.

@@ -66,8 +66,8 @@ export interface Cut {
  * - `pause(until)` only ever extends the pause, so replicas that meet 429s together agree on it;
  * - `takeSlot` is GCRA's theoretical arrival time: it hands out send times one interval apart
  *   across every replica, which is what makes N replicas send at the rate and not N times it.
- * Times are epoch milliseconds. A Redis implementation should read "now" from the server
- * (`redis.call('TIME')`) inside its scripts so replicas with drifting clocks agree.
+ * Times are epoch milliseconds. Replicas sharing a state must agree on them: the bridge gives each
+ * one Redis's time (redis-clock.ts), so replicas with drifting clocks agree.
  *
  * The interface is synchronous because the dispatch loop decides in the same tick as a send. A
  * remote implementation keeps a local mirror that `read()` returns and that each script's reply

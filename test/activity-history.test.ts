@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { createActivityHistory, type ActivityTotals } from "../src/status/activity-history.ts";
 import { createManualClock } from "./support/manual-clock.ts";

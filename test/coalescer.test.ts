@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { toInboxEvents } from "../src/okta/inbox-events.ts";
 import { coalesceChanges, foldChange, mergeChanges, type PendingChange } from "../src/store/coalescer.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { ConfigError, configSecrets, configWarnings, loadConfig } from "../src/config.ts";
 

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { afterEach, test } from "node:test";
 import { diffDirectories } from "../sim/directory-diff.ts";
 import { startHarness, type Harness } from "./support/harness.ts";

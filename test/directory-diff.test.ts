@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { diffDirectories } from "../sim/directory-diff.ts";
 import type { OktaProfile, OktaUser, OktaUserStatus } from "../sim/okta-user.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { startGenesysSimulator } from "../sim/genesys-simulator.ts";
 import { startOktaSimulator } from "../sim/okta-simulator.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { after, before, describe, test } from "node:test";
 import { hookEnvelope, verifyHook } from "../sim/okta-hook-delivery.ts";
 import { HOOK_SECRET, startHarness, type Harness } from "./support/harness.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { createServer, type IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type { OktaSystemLogEvent } from "../sim/okta-events.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { tokenBucket } from "../sim/quota-shapes.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";

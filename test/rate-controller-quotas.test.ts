@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { allOf, stepped, tokenBucket, window, type QuotaShape } from "../sim/quota-shapes.ts";
 import { createRateController } from "../src/throttle/rate-controller.ts";

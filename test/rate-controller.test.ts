@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { ShuttingDownError, ThrottledError, UpstreamUnavailableError } from "../src/errors.ts";
 import { createLogger } from "../src/log.ts";

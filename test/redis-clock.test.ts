@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { Writable } from "node:stream";
 import { after, test } from "node:test";
 import { systemClock, type Clock } from "../src/clock.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { after, before, test } from "node:test";
 import { diffDirectories } from "../sim/directory-diff.ts";
 import { startGenesysSimulator, type GenesysSimulator } from "../sim/genesys-simulator.ts";

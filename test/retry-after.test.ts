@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { retryDelayMs } from "../src/throttle/retry-after.ts";
 import type { UpstreamResponse } from "../src/upstream-response.ts";

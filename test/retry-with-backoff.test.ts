@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { PermanentError, RetryLaterError } from "../src/errors.ts";
 import { retryWithBackoff } from "../src/throttle/backoff.ts";

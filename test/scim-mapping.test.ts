@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { mapOktaUser, scimBodyHash } from "../src/sync/scim-mapping.ts";
 import type { OktaUser } from "../src/okta/okta-user.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { createSecretScrubber, isSecretName } from "../src/secret-scrubber.ts";
 

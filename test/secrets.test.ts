@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { GENESYS_SECRET, HOOK_SECRET, OKTA_TOKEN, startHarness } from "./support/harness.ts";
 import { person } from "./support/people.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import type { AddressInfo } from "node:net";
 import { afterEach, test } from "node:test";
 import express from "express";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { after, test } from "node:test";
 import { createLogger } from "../src/log.ts";
 import { connectRedis, redisReady } from "../src/redis/redis-connection.ts";

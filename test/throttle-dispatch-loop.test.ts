@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { DispatchLoop, type Pace, type Ticket } from "../src/throttle/dispatch-loop.ts";
 import type { Lane } from "../src/lane.ts";

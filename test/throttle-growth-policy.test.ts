@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { GrowthPolicy } from "../src/throttle/growth-policy.ts";
 import { createMemoryQuotaState, type QuotaState } from "../src/throttle/quota-state.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { LimitModel } from "../src/throttle/limit-model.ts";
 import type { QuotaReading } from "../src/throttle/quota-headers.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { describe, it } from "node:test";
 import { readQuotaHeaders } from "../src/throttle/quota-headers.ts";
 import { QuotaWindow } from "../src/throttle/quota-window.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./assert.ts";
 import { describe, it } from "node:test";
 import type { QuotaState } from "../../src/throttle/quota-state.ts";
 

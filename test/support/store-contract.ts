@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./assert.ts";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { Lane } from "../../src/lane.ts";
 import type { InboxEvent, PendingAction, PendingWork, Store, UserChange } from "../../src/store/store.ts";

@@ -100,6 +100,7 @@ test("Redis quota: of replicas that all see the last unit of a window's budget, 
   const admission = {
     allowed: 10,
     used: 8,
+    readAt: Infinity,
     reserve: 1,
     cutoff: T0 + 1_000,
     endLo: T0 + 900,
@@ -118,11 +119,11 @@ test("Redis quota: one replica's answer raises the window's count for every repl
   const [a, b] = (await replicas(2, 10)) as [RedisQuotaState, RedisQuotaState];
   const end = { endLo: T0 + 900, endHi: T0 + 1_000 };
   assert.equal(await a.send("x", T0, undefined), true);
-  a.landed("x", { allowed: 10, used: 8, ...end });
+  a.landed("x", { allowed: 10, used: 8, ...end, at: T0 + 5 });
   await a.synced();
   // b's own answers showed 2 used: Redis holds it to the 8 a's answer showed.
-  const admission = { allowed: 10, used: 2, reserve: 1, cutoff: T0 + 1_000, ...end };
+  const admission = { allowed: 10, used: 2, readAt: Infinity, reserve: 1, cutoff: T0 + 1_000, ...end };
   assert.equal(await b.send("y", T0 + 10, admission), true);
   assert.equal(await b.send("z", T0 + 11, admission), false);
-  assert.deepEqual(b.headerWindow(), { allowed: 10, used: 8, ...end });
+  assert.deepEqual(b.headerWindow(), { allowed: 10, used: 8, ...end, at: T0 + 5 });
 });

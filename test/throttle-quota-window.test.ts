@@ -98,6 +98,19 @@ describe("quota window (fixed)", () => {
     );
   });
 
+  it("moves on to the next window when another replica's answers show it, and holds to its count", () => {
+    const window = new QuotaWindow();
+    window.observe(genesys(10, 1, 20), t0, t0 + 10, 50);
+    // Another replica's answer from the next window, its count fallen back: a fixed window's reset.
+    const next = { allowed: 10, endLo: t0 + 3_900, endHi: t0 + 4_010, at: t0 + 2_050 };
+    window.share({ ...next, used: 3 });
+    const plan = window.plan(t0 + 2_060, noneInFlight);
+    assert.equal(plan.admission?.used, 3);
+    assert.ok(Number.isFinite(plan.admission?.cutoff), "a fixed window's budget, up to its end");
+    window.share({ ...next, used: 9, at: t0 + 2_100 });
+    assert.ok(window.plan(t0 + 2_110, noneInFlight).holdUntil > t0 + 3_800, "spent: held to the end");
+  });
+
   it("counts requests still in flight against the budget", () => {
     const window = new QuotaWindow();
     window.observe(genesys(10, 1, 20), t0 - 2_000, t0 - 1_990, 50);

@@ -16,7 +16,7 @@
  *
  * ARGV: step, ttl ms, initial rate, initial slow start ('1'/'0'), flight ttl ms, then the step's own
  * values. Replies: applied (0/1), the state as strings ('' for minus infinity, which HSET cannot
- * keep), the headers' window (allowed, used, end lo, end hi; '' when none yet), and the requests in
+ * keep), the headers' window (allowed, used, end lo, end hi, latest answer at; '' when none yet), and the requests in
  * flight as [member, sent at, …].
  */
 export const QUOTA_STEP = `
@@ -26,13 +26,14 @@ local function num(v, default) local n = tonumber(v); if n == nil then return de
 local function enc(n) if n == -math.huge then return '' end; return tostring(n) end
 local flight = KEYS[2]
 local f = redis.call('HMGET', key, 'rate', 'knee', 'slow', 'epoch', 'cuts', 'cutAt', 'settled',
-  'pausedUntil', 'pausedAt', 'limit', 'tat', 'wAllowed', 'wUsed', 'wLo', 'wHi')
+  'pausedUntil', 'pausedAt', 'limit', 'tat', 'wAllowed', 'wUsed', 'wLo', 'wHi', 'wAt')
 local s = { rate = num(f[1], initial), knee = num(f[2], initial), slow = f[3] or ARGV[4], epoch = num(f[4], 0),
   cuts = num(f[5], 0), cutAt = num(f[6], -math.huge), settled = num(f[7], -math.huge),
   pausedUntil = num(f[8], 0), pausedAt = num(f[9], 0), limit = f[10] or '', tat = num(f[11], -math.huge) }
 local w = nil
 if f[12] and f[12] ~= '' then
-  w = { allowed = tonumber(f[12]), used = tonumber(f[13]), lo = tonumber(f[14]), hi = tonumber(f[15]) }
+  w = { allowed = tonumber(f[12]), used = tonumber(f[13]), lo = tonumber(f[14]), hi = tonumber(f[15]),
+    at = tonumber(f[16]) or 0 }
 end
 local a = {}
 for i = 6, #ARGV do a[i - 5] = ARGV[i] end
@@ -61,26 +62,31 @@ elseif step == 'seed' then
     s.epoch = s.epoch + 1; applied = 1
   end
 elseif step == 'send' then
-  -- member, sent at, then an admission or nothing: allowed, used, reserve, cutoff, end lo, end hi.
+  -- member, sent at, then an admission or nothing: allowed, used, read at, reserve, cutoff, end lo,
+  -- end hi (header-budget.ts: Admission).
   local sentAt = tonumber(a[2])
   redis.call('ZREMRANGEBYSCORE', flight, '-inf', '(' .. (sentAt - tonumber(ARGV[5])))
   applied = 1
   if a[3] ~= nil then
-    local allowed, used, reserve = tonumber(a[3]), tonumber(a[4]), tonumber(a[5])
-    local lo, hi = tonumber(a[7]), tonumber(a[8])
-    if w ~= nil and w.allowed == allowed and w.hi >= lo and w.lo <= hi then used = math.max(used, w.used) end
-    local inFlight = redis.call('ZCOUNT', flight, '-inf', '(' .. a[6])
+    local allowed, used, readAt, reserve = tonumber(a[3]), tonumber(a[4]), tonumber(a[5]), tonumber(a[6])
+    local lo, hi = tonumber(a[8]), tonumber(a[9])
+    if w ~= nil and w.allowed == allowed and ((w.hi >= lo and w.lo <= hi) or w.at > readAt) then
+      used = math.max(used, w.used)
+    end
+    local inFlight = redis.call('ZCOUNT', flight, '-inf', '(' .. a[7])
     if allowed - used - reserve - inFlight < 1 then applied = 0 end
   end
   if applied == 1 then redis.call('ZADD', flight, sentAt, a[1]) end
 elseif step == 'land' then
-  -- member, then the answer's window or nothing: allowed, used, end lo, end hi.
+  -- member, then the answer's window or nothing: allowed, used, end lo, end hi, received at.
   redis.call('ZREM', flight, a[1])
   if a[2] ~= nil then
-    local n = { allowed = tonumber(a[2]), used = tonumber(a[3]), lo = tonumber(a[4]), hi = tonumber(a[5]) }
+    local n = { allowed = tonumber(a[2]), used = tonumber(a[3]), lo = tonumber(a[4]), hi = tonumber(a[5]),
+      at = tonumber(a[6]) }
     if w == nil or n.allowed ~= w.allowed or n.lo > w.hi then w = n
     elseif n.hi >= w.lo then
       w.used = math.max(w.used, n.used); w.lo = math.max(w.lo, n.lo); w.hi = math.min(w.hi, n.hi)
+      w.at = math.max(w.at, n.at)
     end
   end
   applied = 1
@@ -98,14 +104,14 @@ if step ~= 'read' then
     'pausedUntil', tostring(s.pausedUntil), 'pausedAt', tostring(s.pausedAt), 'limit', s.limit, 'tat', enc(s.tat))
   if w ~= nil then
     redis.call('HSET', key, 'wAllowed', tostring(w.allowed), 'wUsed', tostring(w.used), 'wLo', tostring(w.lo),
-      'wHi', tostring(w.hi))
+      'wHi', tostring(w.hi), 'wAt', tostring(w.at))
   end
   redis.call('PEXPIRE', key, ARGV[2])
   if redis.call('EXISTS', flight) == 1 then redis.call('PEXPIRE', flight, ARGV[2]) end
 end
-local wr = { '', '', '', '' }
-if w ~= nil then wr = { tostring(w.allowed), tostring(w.used), tostring(w.lo), tostring(w.hi) } end
+local wr = { '', '', '', '', '' }
+if w ~= nil then wr = { tostring(w.allowed), tostring(w.used), tostring(w.lo), tostring(w.hi), tostring(w.at) } end
 return { applied, tostring(s.rate), tostring(s.knee), s.slow, tostring(s.epoch), tostring(s.cuts), enc(s.cutAt),
-  enc(s.settled), tostring(s.pausedUntil), tostring(s.pausedAt), s.limit, enc(s.tat), wr[1], wr[2], wr[3], wr[4],
+  enc(s.settled), tostring(s.pausedUntil), tostring(s.pausedAt), s.limit, enc(s.tat), wr[1], wr[2], wr[3], wr[4], wr[5],
   redis.call('ZRANGE', flight, 0, -1, 'WITHSCORES') }
 `;

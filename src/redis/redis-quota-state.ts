@@ -88,8 +88,8 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
     const [, rate, knee, slow, epoch, cuts, cutAt, settled, pausedUntil, pausedAt, limit, tat] = fields
       .slice(0, 12)
       .map(String);
-    const [wAllowed, wUsed, wLo, wHi] = fields.slice(12, 16).map(String);
-    const flight = (fields[16] ?? []) as string[];
+    const [wAllowed, wUsed, wLo, wHi, wAt] = fields.slice(12, 17).map(String);
+    const flight = (fields[17] ?? []) as string[];
     const time = (v: string | undefined) =>
       v === "" || v === undefined ? Number.NEGATIVE_INFINITY : Number(v);
     s.rate = Number(rate);
@@ -109,7 +109,13 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
     window =
       wAllowed === "" || wAllowed === undefined
         ? undefined
-        : { allowed: Number(wAllowed), used: Number(wUsed), endLo: Number(wLo), endHi: Number(wHi) };
+        : {
+            allowed: Number(wAllowed),
+            used: Number(wUsed),
+            endLo: Number(wLo),
+            endHi: Number(wHi),
+            at: Number(wAt),
+          };
     const others: number[] = [];
     for (let i = 0; i + 1 < flight.length; i += 2) {
       if (!String(flight[i]).startsWith(member)) others.push(Number(flight[i + 1]));
@@ -199,6 +205,7 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
         sentAt,
         a.allowed,
         a.used,
+        ...finite(a.readAt),
         a.reserve,
         ...finite(a.cutoff, a.endLo, a.endHi),
       );
@@ -219,7 +226,8 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
       ownFlight.delete(id);
       if (answer === undefined) return void send("land", member + id);
       window = budgetRules.land(window, answer);
-      void send("land", member + id, answer.allowed, answer.used, ...finite(answer.endLo, answer.endHi));
+      const { allowed, used, endLo, endHi, at } = answer;
+      void send("land", member + id, allowed, used, ...finite(endLo, endHi), at);
     },
     othersInFlightSentBefore: (time) => sentBefore(othersFlight, time),
     headerWindow: () => window,

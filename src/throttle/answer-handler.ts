@@ -122,5 +122,5 @@ export class AnswerHandler {
 
 function headerWindow(reading: QuotaReading, sentAt: number, receivedAt: number): HeaderWindow {
   const [endLo, endHi] = endBounds(reading, sentAt, receivedAt);
-  return { allowed: reading.allowed, used: reading.used, endLo, endHi };
+  return { allowed: reading.allowed, used: reading.used, endLo, endHi, at: receivedAt };
 }

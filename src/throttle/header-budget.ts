@@ -10,17 +10,22 @@ export interface HeaderWindow {
   /** The window ends in [endLo, endHi] (epoch ms). */
   endLo: number;
   endHi: number;
+  /** When the latest answer folded in arrived. */
+  at: number;
 }
 
 /**
  * What a send is admitted against: the budget the headers' plan computed, in terms every replica
  * can check at once. The send goes only if `allowed − used − reserve − (requests in flight, of
  * every replica, sent before cutoff) ≥ 1`, where `used` is the higher of the sender's and the shared
- * window's count when both describe the same window (same allowance, overlapping ends).
+ * window's count when both describe the same window (same allowance, overlapping ends) or when the
+ * shared count was read after the sender's (it is then behind on requests that landed meanwhile).
  */
 export interface Admission {
   allowed: number;
   used: number;
+  /** When the answer the sender's `used` comes from arrived; Infinity: compare windows only. */
+  readAt: number;
   reserve: number;
   /** Sends after this land in the next window: they do not spend this one's budget. */
   cutoff: number;
@@ -41,6 +46,7 @@ export const budgetRules = {
       used: Math.max(shared.used, answer.used),
       endLo: Math.max(shared.endLo, answer.endLo),
       endHi: Math.min(shared.endHi, answer.endHi),
+      at: Math.max(shared.at, answer.at),
     };
   },
 
@@ -48,8 +54,7 @@ export const budgetRules = {
     const same =
       shared !== undefined &&
       shared.allowed === a.allowed &&
-      shared.endHi >= a.endLo &&
-      shared.endLo <= a.endHi;
+      ((shared.endHi >= a.endLo && shared.endLo <= a.endHi) || shared.at > a.readAt);
     const used = Math.max(a.used, same ? shared.used : 0);
     return a.allowed - used - a.reserve - inFlightSentBefore >= 1;
   },

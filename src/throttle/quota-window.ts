@@ -136,6 +136,7 @@ export class QuotaWindow {
       const next = {
         allowed: w.allowed,
         used: 0,
+        readAt: Infinity,
         reserve,
         cutoff: Infinity,
         endLo: w.endHi + 1,
@@ -151,7 +152,15 @@ export class QuotaWindow {
       rate: Math.max(spread, FRONT_LOAD * quota),
       holdUntil: 0,
       bulkHoldUntil: budget <= liveShare ? cutoff : 0,
-      admission: { allowed: w.allowed, used: w.used, reserve, cutoff, endLo: w.endLo, endHi: w.endHi },
+      admission: {
+        allowed: w.allowed,
+        used: w.used,
+        readAt: Infinity,
+        reserve,
+        cutoff,
+        endLo: w.endLo,
+        endHi: w.endHi,
+      },
     };
   }
 
@@ -165,8 +174,12 @@ export class QuotaWindow {
   share(shared: Readonly<HeaderWindow> | undefined): void {
     const w = this.current;
     if (shared === undefined || w === undefined || shared.allowed !== w.allowed) return;
-    if (shared.endLo > w.endHi)
+    this.slidingLog.observeNewer(shared.allowed, shared.used, shared.at);
+    if (shared.endLo > w.endHi) {
+      // A count that fell back as the window moved on is a fixed window's, whoever's answer showed it.
+      if (!this.rolling && shared.used <= shared.allowed / 2) this.fixedSeen = true;
       return this.moveOn(true, shared.allowed, shared.used, shared.endLo, shared.endHi);
+    }
     if (!overlaps(w, shared.endLo, shared.endHi)) return;
     w.used = Math.max(w.used, shared.used);
     w.endLo = Math.max(w.endLo, shared.endLo);

@@ -33,6 +33,14 @@ export class RollingWindow {
     this.latest = { allowed, used, at: receivedAt };
   }
 
+  /**
+   * Another replica's reading (shared through the quota state), taken only when it is newer than
+   * ours: one of the same moment would replace our count, which ages, with a window's highest.
+   */
+  observeNewer(allowed: number, used: number, receivedAt: number): void {
+    if (this.latest === undefined || receivedAt > this.latest.at) this.observe(allowed, used, receivedAt);
+  }
+
   /** One of our requests was counted by the upstream (answered with a reading, 429s included). */
   countedAt(receivedAt: number): void {
     this.counted.push(receivedAt);
@@ -63,6 +71,7 @@ export class RollingWindow {
       const admission = {
         allowed: r.allowed,
         used: stillUsed + since,
+        readAt: r.at,
         reserve,
         cutoff: Infinity,
         endLo: Infinity,

@@ -82,7 +82,7 @@ export function quotaStateContract(name: string, create: (initialRate: number) =
     it("admits a send only while the headers' budget, less the requests in flight, has room", async () => {
       const state = await create(10);
       const end = { endLo: t0 + 900, endHi: t0 + 1_000 };
-      const admission = { allowed: 10, used: 7, reserve: 1, cutoff: t0 + 1_000, ...end };
+      const admission = { allowed: 10, used: 7, readAt: Infinity, reserve: 1, cutoff: t0 + 1_000, ...end };
       assert.equal(await state.send("a", t0, admission), true);
       assert.equal(await state.send("b", t0 + 1, admission), true);
       assert.equal(await state.send("c", t0 + 2, admission), false, "10 − 7 − 1 − 2 in flight < 1");
@@ -101,16 +101,49 @@ export function quotaStateContract(name: string, create: (initialRate: number) =
     it("raises the window's count from every answer of the same window, and takes a later window whole", async () => {
       const state = await create(10);
       const end = { endLo: t0 + 900, endHi: t0 + 1_000 };
-      state.landed("a", { allowed: 10, used: 7, ...end });
-      state.landed("b", { allowed: 10, used: 5, endLo: t0 + 950, endHi: t0 + 1_100 });
-      assert.deepEqual(state.headerWindow(), { allowed: 10, used: 7, endLo: t0 + 950, endHi: t0 + 1_000 });
-      // The sender's own count is older than the window's: the higher one decides.
-      const admission = { allowed: 10, used: 1, reserve: 1, cutoff: t0 + 1_000, ...end };
+      state.landed("a", { allowed: 10, used: 7, ...end, at: t0 });
+      state.landed("b", { allowed: 10, used: 5, endLo: t0 + 950, endHi: t0 + 1_100, at: t0 + 50 });
+      assert.deepEqual(state.headerWindow(), {
+        allowed: 10,
+        used: 7,
+        endLo: t0 + 950,
+        endHi: t0 + 1_000,
+        at: t0 + 50,
+      });
+      // The sender's own count is lower than the window's: the higher one decides.
+      const admission = { allowed: 10, used: 1, readAt: Infinity, reserve: 1, cutoff: t0 + 1_000, ...end };
       assert.equal(await state.send("c", t0, admission), true);
       assert.equal(await state.send("d", t0, admission), true);
       assert.equal(await state.send("e", t0, admission), false, "10 − 7 − 1 − 2 in flight < 1");
-      state.landed("c", { allowed: 10, used: 2, endLo: t0 + 1_900, endHi: t0 + 2_000 });
-      assert.deepEqual(state.headerWindow(), { allowed: 10, used: 2, endLo: t0 + 1_900, endHi: t0 + 2_000 });
+      state.landed("c", { allowed: 10, used: 2, endLo: t0 + 1_900, endHi: t0 + 2_000, at: t0 + 1_010 });
+      assert.deepEqual(state.headerWindow(), {
+        allowed: 10,
+        used: 2,
+        endLo: t0 + 1_900,
+        endHi: t0 + 2_000,
+        at: t0 + 1_010,
+      });
+    });
+
+    it("holds a sender whose count was read before the shared one to the newer count, whatever window it names", async () => {
+      const state = await create(10);
+      state.landed("a", { allowed: 10, used: 9, endLo: t0 + 900, endHi: t0 + 1_000, at: t0 + 100 });
+      // A rolling limit's count ages, so its admission names no window: only the reading's time.
+      const rolling = {
+        allowed: 10,
+        used: 2,
+        reserve: 1,
+        cutoff: Infinity,
+        endLo: Infinity,
+        endHi: -Infinity,
+      };
+      assert.equal(
+        await state.send("b", t0 + 110, { ...rolling, readAt: t0 + 100 }),
+        true,
+        "its own count, as new",
+      );
+      state.landed("b", undefined);
+      assert.equal(await state.send("c", t0 + 120, { ...rolling, readAt: t0 + 50 }), false, "10 − 9 − 1 < 1");
     });
   });
 }

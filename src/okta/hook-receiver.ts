@@ -3,9 +3,9 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { EventInbox } from "../store/event-inbox.ts";
-import { describeEnvelopeError, envelopeSchema } from "./event-hook-envelope.ts";
 import { createSecretCheck } from "./hook-auth.ts";
 import { toInboxEvents, type ReadDelivery } from "./inbox-events.ts";
+import { readEnvelope } from "./read-envelope.ts";
 
 export interface HookReceiverOptions {
   secret: string;
@@ -186,10 +186,10 @@ function readDelivery(
   body: unknown,
   syncedGroups: ReadonlySet<string> | undefined,
 ): { invalid: string } | { deliveryId: string; delivery: ReadDelivery } {
-  const parsed = envelopeSchema.safeParse(body);
-  if (!parsed.success) return { invalid: describeEnvelopeError(parsed.error) };
-  const deliveryId = parsed.data.eventId ?? randomUUID();
-  return { deliveryId, delivery: toInboxEvents(parsed.data.data.events, "live", syncedGroups) };
+  const read = readEnvelope(body);
+  if ("invalid" in read) return read;
+  const deliveryId = read.envelope.eventId ?? randomUUID();
+  return { deliveryId, delivery: toInboxEvents(read.envelope.data.events, "live", syncedGroups) };
 }
 
 function countByType(events: readonly { eventType: string }[]): Map<string, number> {

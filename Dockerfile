@@ -23,5 +23,6 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# SIGTERM goes straight to node (no npm wrapper), which drains and exits 0.
-CMD ["node", "dist/main.js"]
+# SIGTERM goes straight to node (no npm wrapper), which drains and exits 0. The node options are
+# npm start's (package.json; the README's "Memory" says why, and when to raise the heap's bound).
+CMD ["node", "--max-old-space-size=1024", "--max-semi-space-size=8", "dist/main.js"]

@@ -1,12 +1,25 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-/** The bridge as its users run it: `node dist/main.js` (what `npm start` runs after its build). */
+/**
+ * The node options `npm start` runs the bridge with: package.json's start script, between `node` and
+ * `dist/main.js` (the Dockerfile's CMD repeats them; test/start-command.test.ts holds the two
+ * together). The benchmarks start the bridge with these, so that they measure the heap users get.
+ */
+export function startNodeOptions(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const match = /^node\s+(.*?)\s*dist\/main\.js$/.exec(pkg.scripts.start);
+  if (!match) throw new Error(`package.json's start script is not "node [options] dist/main.js"`);
+  return match[1] ? match[1].split(/\s+/) : [];
+}
+
+/** The bridge as its users run it: `node [options] dist/main.js`, what `npm start` runs after its build. */
 export interface BridgeProcess {
   url: string;
   pid: number | undefined;
@@ -33,7 +46,7 @@ export async function startBridgeProcess(
   env: Record<string, string>,
   logFile: string,
 ): Promise<BridgeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ["dist/main.js"], {
+  const child: ChildProcess = spawn(process.execPath, [...startNodeOptions(), "dist/main.js"], {
     cwd: ROOT,
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildBridge } from "./bridge-process.ts";
+import { buildBridge, startNodeOptions } from "./bridge-process.ts";
 import { deliverToHook } from "../sim/okta-hook-delivery.ts";
 import { OktaEventFactory, type OktaSystemLogEvent } from "../sim/okta-events.ts";
 import { oktaId } from "../sim/okta-user.ts";
@@ -32,8 +32,9 @@ const HOOK_SECRET = "bench-memory-hook-secret-0123456789";
  * 100,000 pending users in the bridge: the bridge runs alone in a child process with its dispatcher
  * stopped, so the RSS is the bridge's and every user stays queued; the parent delivers one
  * user.lifecycle.create event per user through the real hook, `batch` events per delivery.
- * The child runs the compiled bridge (dist/, built here) under plain node, as `npm start` does: under
- * the TypeScript loader the same bridge starts ~40 MB heavier, which users never pay.
+ * The child runs the compiled bridge (dist/, built here) under plain node with npm start's node options,
+ * as `npm start` does: under the TypeScript loader the same bridge starts ~40 MB heavier, which users
+ * never pay.
  */
 export async function runMemoryBench(
   options: { users?: number; batch?: number } = {},
@@ -44,8 +45,9 @@ export async function runMemoryBench(
   const childDir = mkdtempSync(join(tmpdir(), "bridge-memory-child-"));
   await compileChild(childDir);
   const child = fork(join(childDir, "memory-child.mjs"), [HOOK_SECRET, join(ROOT, "dist")], {
-    // Not the parent's execArgv: that would load the TypeScript loader into the child again.
-    execArgv: [],
+    // npm start's node options (they size the heap), not the parent's execArgv: that would load the
+    // TypeScript loader into the child again.
+    execArgv: startNodeOptions(),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   try {

@@ -38,6 +38,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
+  // Pages kept in memory, chosen here rather than inherited from better-sqlite3's build (16 MB;
+  // SQLite's own default is 2 MB): the cache is part of the RSS once full. In bench/ingest.ts 8 MB
+  // used no more CPU per event than 16 MB (runs alternated on one machine) while 4 MB used about a
+  // tenth more, the OS page cache serving what no longer fit; 8 MB takes ~8 MB off the RSS.
+  db.pragma("cache_size = -8000");
   migrate(db);
   const walSync = openWalSync(`${dbPath}-wal`);
   const checkpointer = startCheckpointer(db, dbPath, (error) =>

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { test } from "node:test";
 import { envelopeSchema } from "../src/okta/event-hook-envelope.ts";
 import { isEnvelope, readEnvelope } from "../src/okta/read-envelope.ts";

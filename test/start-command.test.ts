@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert from "./support/assert.ts";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { startNodeOptions } from "../bench/bridge-process.ts";

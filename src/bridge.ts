@@ -73,7 +73,14 @@ export function createBridge(options: BridgeOptions): Bridge {
   const log = options.log ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const metrics = options.metrics ?? createMetrics();
   // REDIS_URL: several replicas share one store (and one reconcile at a time); otherwise SQLite.
-  const redis = config.redis && openRedisBackend({ ...config.redis, log, clock: localClock });
+  const redis =
+    config.redis &&
+    openRedisBackend({
+      ...config.redis,
+      log,
+      clock: localClock,
+      requestTimeoutMs: config.limits.httpTimeoutMs,
+    });
   // Replicas compare lease and pause times with one another's: all of them keep Redis's time.
   const clock = redis?.clock ?? localClock;
   const store =

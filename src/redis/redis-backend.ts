@@ -38,6 +38,12 @@ export function openRedisBackend(options: {
   prefix: string;
   log: Logger;
   clock: Clock;
+  /**
+   * The longest an upstream request can take (HTTP_TIMEOUT_MS): a request counts as in flight in
+   * the shared quota state for twice that, at least a minute, so that a dead replica's requests stop
+   * holding the window's budget only once they cannot be running any more.
+   */
+  requestTimeoutMs?: number;
 }): RedisBackend {
   const log = options.log.child({ component: "redis" });
   const redis = connectRedis({ url: options.url, log });
@@ -63,6 +69,7 @@ export function openRedisBackend(options: {
         upstream,
         ...initial,
         clock,
+        flightTtlMs: Math.max(60_000, 2 * (options.requestTimeoutMs ?? 0)),
       });
       quotaStates.push(state);
       return state;

@@ -16,9 +16,10 @@ export interface Checkpointer {
 
 /**
  * Moves WAL checkpoints off the event loop. A checkpoint copies the WAL's pages into the database
- * file and fsyncs both; run by SQLite after a commit, on the committing connection, it blocked the
- * hook for as long as 200 ms every few seconds under load. A worker thread with its own connection
- * runs them instead, and the bridge's connection checkpoints only as a backstop.
+ * file and fsyncs both; run by SQLite after a commit, on the committing connection, it holds up the
+ * hook for as long as that copy and those syncs take, which grows with the WAL and with the disk. A
+ * worker thread with its own connection runs them instead, and the bridge's connection checkpoints
+ * only as a backstop.
  */
 export function startCheckpointer(
   db: Database,

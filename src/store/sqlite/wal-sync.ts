@@ -15,9 +15,9 @@ export interface WalSync {
 
 /**
  * Durability for the hook's commits without blocking the event loop. With synchronous=FULL SQLite
- * fsyncs the WAL inside the commit, on the calling thread: on the disks this runs on that is 10 to
- * 100 ms during which no request is read, and it was most of the hook's p99. Instead the commit runs
- * with synchronous=NORMAL (its frames are written to the WAL but not synced) and this syncs the WAL
+ * fsyncs the WAL inside the commit, on the calling thread, and no request is read for as long as
+ * the disk takes (well under a millisecond on the machine the benchmark ran on; far longer on a
+ * busy or network-attached disk). Instead the commit runs with synchronous=NORMAL (its frames are written to the WAL but not synced) and this syncs the WAL
  * file on libuv's thread pool; a delivery is answered only after a sync that began after its commit.
  *
  * That is what FULL does, moved off the thread: the WAL is one file that SQLite only appends to or,

@@ -123,14 +123,9 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
     othersFlight = others;
   };
 
-  const sentBefore = (times: Iterable<number>, time: number) => {
-    let n = 0;
-    for (const t of times) if (t < time) n += 1;
-    return n;
-  };
   /** Alone (Redis away), a replica decides as one process would: on its own requests in flight. */
   const admitsAlone = (a: Admission) =>
-    budgetRules.admits(window, sentBefore(ownFlight.values(), a.cutoff), a);
+    budgetRules.admits(window, budgetRules.sentBefore(ownFlight.values(), a.cutoff), a);
 
   /** Sends a step; resolves to whether it applied, or undefined when Redis did not answer. */
   const send = (step: string, ...args: ScriptArg[]): Promise<boolean | undefined> => {
@@ -229,7 +224,7 @@ export function createRedisQuotaState(options: RedisQuotaStateOptions): RedisQuo
       const { allowed, used, endLo, endHi, at } = answer;
       void send("land", member + id, allowed, used, ...finite(endLo, endHi), at);
     },
-    othersInFlightSentBefore: (time) => sentBefore(othersFlight, time),
+    othersInFlightSentBefore: (time) => budgetRules.sentBefore(othersFlight, time),
     headerWindow: () => window,
     async synced() {
       let seen: Promise<unknown>;

@@ -35,6 +35,13 @@ export interface Admission {
 
 /** The rules of the shared header budget, for the in-memory state and a shared state's mirror alike. */
 export const budgetRules = {
+  /** Of requests in flight (their send times), those sent before `time`: they spend its window. */
+  sentBefore(sendTimes: Iterable<number>, time: number): number {
+    let n = 0;
+    for (const sentAt of sendTimes) if (sentAt < time) n += 1;
+    return n;
+  },
+
   /** Folds one answer's window into the shared one: the same window raises the count, a later one replaces it. */
   land(shared: HeaderWindow | undefined, answer: HeaderWindow): HeaderWindow | undefined {
     if (shared === undefined || answer.allowed !== shared.allowed || answer.endLo > shared.endHi) {

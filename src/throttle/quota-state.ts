@@ -183,11 +183,6 @@ export function createMemoryQuotaState(options: MemoryQuotaStateOptions): QuotaS
   let nextSlot = Number.NEGATIVE_INFINITY;
   let window: HeaderWindow | undefined;
   const flight = new Map<string, number>();
-  const sentBefore = (time: number) => {
-    let n = 0;
-    for (const sentAt of flight.values()) if (sentAt < time) n += 1;
-    return n;
-  };
   return {
     read: () => s,
     grow: (epoch, rate, slowStart) => quotaRules.grow(s, epoch, rate, slowStart),
@@ -205,7 +200,10 @@ export function createMemoryQuotaState(options: MemoryQuotaStateOptions): QuotaS
       nextSlot = at;
     },
     send(id, sentAt, admission) {
-      if (admission !== undefined && !budgetRules.admits(window, sentBefore(admission.cutoff), admission)) {
+      if (
+        admission !== undefined &&
+        !budgetRules.admits(window, budgetRules.sentBefore(flight.values(), admission.cutoff), admission)
+      ) {
         return false;
       }
       flight.set(id, sentAt);
